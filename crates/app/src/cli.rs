@@ -1,0 +1,106 @@
+//! The command line: what each subcommand takes. Parsing only; the work is in
+//! [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Switchboard: a chat-native support desk in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The config file (default: the built-in config/switchboard.toml).
+    /// Also read from SWITCHBOARD_CONFIG.
+    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service: the console channel reads customer messages from standard input
+    /// and prints the triage verdict; the rules file is reloaded when it changes.
+    Run,
+    /// Play a few sample conversations through triage and print what happens.
+    Demo,
+    /// Validate the config, the rules and the prompts. Exit 0 when all is well.
+    Check(CheckArgs),
+    /// Work with triage rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `switchboard check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check this rules file instead of the one the config names.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+}
+
+/// `switchboard rules …`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Classify one message and explain the verdict.
+    Test(TestArgs),
+    /// Score the rules on a labelled CSV (columns `text` and `label`).
+    Backtest(BacktestArgs),
+}
+
+/// Business hours on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HoursArg {
+    /// Within business hours.
+    In,
+    /// Outside business hours.
+    Out,
+}
+
+/// `switchboard rules test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The message text.
+    pub text: String,
+    /// Use this rules file instead of the one the config names.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+    /// Print one JSON object instead of the explanation.
+    #[arg(long)]
+    pub json: bool,
+    /// The platform the message came from (telegram, discord, console).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// The customer's language (default: guessed from the script of the text).
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// The customer's tier.
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// Whether the message came within business hours.
+    #[arg(long, value_enum)]
+    pub hours: Option<HoursArg>,
+}
+
+/// `switchboard rules backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The labelled CSV: a header with `text` and `label` columns; others are ignored.
+    pub file: PathBuf,
+    /// Use this rules file instead of the one the config names.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Write one row per input: text, label, predicted category, priority, escalate, fired
+    /// rule ids.
+    #[arg(long, value_name = "OUT.csv")]
+    pub predictions: Option<PathBuf>,
+    /// How many rules to list as most fired.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}

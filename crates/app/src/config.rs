@@ -1,0 +1,326 @@
+//! Configuration in two phases, like ripgrep's low and high args.
+//!
+//! 1. [`RawConfig`]: serde structs with `deny_unknown_fields` and a default for every field,
+//!    so a config file holds only what differs from config/switchboard.toml (which is
+//!    embedded, and which a test keeps equal to `RawConfig::default()`).
+//! 2. [`Settings::load`]: reads the files the config names, compiles the rules and checks
+//!    the prompts; every problem comes back as a [`Diagnostic`] with its file and line.
+//!    `switchboard check` runs exactly this.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use switchboard_triage::{CompileOptions, Diagnostic, Engine};
+
+use crate::prompts::Prompts;
+
+/// The default configuration, embedded (every setting, documented).
+pub const DEFAULT_CONFIG: &str = include_str!("../../../config/switchboard.toml");
+/// The default rule pack, embedded.
+pub const DEFAULT_RULES: &str = include_str!("../../../config/rules.toml");
+/// The name used for the embedded rules in messages.
+pub const EMBEDDED_RULES_NAME: &str = "<embedded>/config/rules.toml";
+
+/// The config file as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    /// `[general]`
+    pub general: General,
+    /// `[triage]`
+    pub triage: Triage,
+    /// `[prompts]`
+    pub prompts: PromptsConfig,
+}
+
+/// `[general]`: settings of the whole service.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct General {
+    /// The locale used when neither the platform nor the text says which to use.
+    pub default_locale: String,
+}
+
+/// `[triage]`: where the rules come from and how they are reloaded.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Triage {
+    /// The rules file; empty means the embedded default pack. Relative to the config file.
+    pub rules: String,
+    /// Watch the rules file and apply valid changes without a restart.
+    pub reload: bool,
+    /// How often the rules file is checked for changes, in milliseconds.
+    pub reload_interval_ms: u64,
+}
+
+/// `[prompts]`: where overrides of the embedded sentences live.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PromptsConfig {
+    /// A directory of `<locale>.toml` files that override the embedded prompts key by key;
+    /// empty means none. Relative to the config file.
+    pub dir: String,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            general: General::default(),
+            triage: Triage::default(),
+            prompts: PromptsConfig::default(),
+        }
+    }
+}
+
+impl Default for General {
+    fn default() -> Self {
+        General {
+            default_locale: "en".into(),
+        }
+    }
+}
+
+impl Default for Triage {
+    fn default() -> Self {
+        Triage {
+            rules: String::new(),
+            reload: true,
+            reload_interval_ms: 1000,
+        }
+    }
+}
+
+impl Default for PromptsConfig {
+    fn default() -> Self {
+        PromptsConfig { dir: String::new() }
+    }
+}
+
+/// Where the rules come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesSource {
+    /// The pack compiled into the binary.
+    Embedded,
+    /// A file on disk.
+    File(PathBuf),
+}
+
+impl RulesSource {
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            RulesSource::Embedded => EMBEDDED_RULES_NAME.to_string(),
+            RulesSource::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// Reads the rules text.
+    pub fn read(&self) -> Result<String, Diagnostic> {
+        match self {
+            RulesSource::Embedded => Ok(DEFAULT_RULES.to_string()),
+            RulesSource::File(p) => {
+                read_text(p, "fix `triage.rules` in the config or the --rules path")
+            }
+        }
+    }
+}
+
+fn read_text(path: &Path, help: &str) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::at(
+            &path.display().to_string(),
+            "",
+            None,
+            format!("cannot read the file: {e}"),
+            help,
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        Diagnostic::at(
+            &path.display().to_string(),
+            "",
+            None,
+            format!(
+                "the file is not valid UTF-8 (at byte {})",
+                e.utf8_error().valid_up_to()
+            ),
+            "save the file as UTF-8",
+        )
+    })
+}
+
+/// Everything loaded and validated: what the service and the admin commands run on.
+#[derive(Debug)]
+pub struct Settings {
+    /// The config as written (with defaults filled in).
+    pub config: RawConfig,
+    /// The config file, if one was given.
+    pub config_path: Option<PathBuf>,
+    /// Where the rules came from.
+    pub rules_source: RulesSource,
+    /// The compiled rules.
+    pub engine: Engine,
+    /// The prompts.
+    pub prompts: Prompts,
+}
+
+/// Parses a config file's text (phase one).
+pub fn parse_config(file: &str, text: &str) -> Result<RawConfig, Diagnostic> {
+    toml::from_str(text).map_err(|e| {
+        let msg = e.message().trim().to_string();
+        let help = if msg.contains("unknown field") {
+            "check the spelling; config/switchboard.toml documents every setting"
+        } else {
+            "fix the value at this place; config/switchboard.toml documents every setting"
+        };
+        Diagnostic::at(file, text, e.span(), msg, help)
+    })
+}
+
+impl Settings {
+    /// Loads the config at `path` (or the embedded default), then the rules (`rules`
+    /// overrides the config's choice) and prompts it names, and validates all of it.
+    /// Returns every problem found.
+    pub fn load(path: Option<&Path>, rules: Option<&Path>) -> Result<Settings, Vec<Diagnostic>> {
+        let (config, base) = match path {
+            None => (
+                parse_config("<embedded>/config/switchboard.toml", DEFAULT_CONFIG)
+                    .map_err(|d| vec![d])?,
+                PathBuf::from("."),
+            ),
+            Some(p) => {
+                let text =
+                    read_text(p, "pass an existing file to --config").map_err(|d| vec![d])?;
+                let cfg = parse_config(&p.display().to_string(), &text).map_err(|d| vec![d])?;
+                (
+                    cfg,
+                    p.parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| PathBuf::from(".")),
+                )
+            }
+        };
+        let mut diags = Vec::new();
+        let resolve = |s: &str| {
+            let p = Path::new(s);
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        if config
+            .general
+            .default_locale
+            .parse::<switchboard_domain::Language>()
+            .is_err()
+        {
+            diags.push(Diagnostic::at(
+                &path.map_or("<embedded>".into(), |p| p.display().to_string()),
+                "",
+                None,
+                format!(
+                    "`general.default_locale = {:?}` is not a language tag",
+                    config.general.default_locale
+                ),
+                "use a tag such as \"en\" or \"zh-CN\"",
+            ));
+        }
+        if config.triage.reload_interval_ms == 0 {
+            diags.push(Diagnostic::at(
+                &path.map_or("<embedded>".into(), |p| p.display().to_string()),
+                "",
+                None,
+                "`triage.reload_interval_ms` is 0",
+                "use a positive interval such as 1000, or set `reload = false`",
+            ));
+        }
+        let prompts_dir = (!config.prompts.dir.is_empty()).then(|| resolve(&config.prompts.dir));
+        let prompts = match Prompts::load(prompts_dir.as_deref()) {
+            Ok(p) => Some(p),
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        let rules_source = match rules {
+            Some(p) => RulesSource::File(p.to_path_buf()),
+            None if config.triage.rules.is_empty() => RulesSource::Embedded,
+            None => RulesSource::File(resolve(&config.triage.rules)),
+        };
+        let answer_keys = prompts.as_ref().map(Prompts::answer_keys);
+        let engine = match rules_source.read() {
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+            Ok(text) => match Engine::compile(
+                &rules_source.name(),
+                &text,
+                CompileOptions {
+                    answer_keys: answer_keys.as_ref(),
+                },
+            ) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    diags.extend(e.diagnostics().iter().cloned());
+                    None
+                }
+            },
+        };
+        match (engine, prompts) {
+            (Some(engine), Some(prompts)) if diags.is_empty() => Ok(Settings {
+                config,
+                config_path: path.map(Path::to_path_buf),
+                rules_source,
+                engine,
+                prompts,
+            }),
+            _ => Err(diags),
+        }
+    }
+
+    /// Compiles the rules text again from its source with this config's prompts (for
+    /// reloading).
+    pub fn compile_rules(&self) -> Result<Engine, Vec<Diagnostic>> {
+        let text = self.rules_source.read().map_err(|d| vec![d])?;
+        let keys = self.prompts.answer_keys();
+        Engine::compile(
+            &self.rules_source.name(),
+            &text,
+            CompileOptions {
+                answer_keys: Some(&keys),
+            },
+        )
+        .map_err(|e| e.diagnostics().to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_config_is_the_default() {
+        let parsed = parse_config("switchboard.toml", DEFAULT_CONFIG).unwrap();
+        assert_eq!(
+            parsed,
+            RawConfig::default(),
+            "config/switchboard.toml and RawConfig::default() disagree"
+        );
+    }
+
+    #[test]
+    fn a_config_holds_only_what_differs() {
+        let cfg = parse_config("x.toml", "[general]\ndefault_locale = \"zh-CN\"\n").unwrap();
+        assert_eq!(cfg.general.default_locale, "zh-CN");
+        assert_eq!(cfg.triage, Triage::default());
+    }
+
+    #[test]
+    fn unknown_config_field_is_located() {
+        let d = parse_config("x.toml", "[triage]\nrelaod = false\n").unwrap_err();
+        assert_eq!((d.line, d.column), (2, 1));
+        assert!(d.message.contains("unknown field `relaod`"), "{d}");
+    }
+}

@@ -1,0 +1,22 @@
+//! The `switchboard` binary's library: everything between the command line and the crates
+//! that do the work.
+//!
+//! Parts:
+//! - [`cli`]: the command line (clap).
+//! - [`config`]: configuration in two phases (raw serde structs, then validated
+//!   [`config::Settings`]); the embedded defaults.
+//! - [`prompts`]: every user-facing sentence by key and locale, with fallback to `en`.
+//! - [`commands`]: the admin commands `check`, `rules test`, `rules backtest`.
+//! - [`reload`]: watching the rules file and swapping in valid changes.
+//! - [`runtime`]: the running service (the console channel, today).
+//! - [`demo`]: sample conversations played through triage.
+//!
+//! `main.rs` only parses arguments, sets up logging and calls in here.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod prompts;
+pub mod reload;
+pub mod runtime;

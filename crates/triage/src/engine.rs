@@ -1,0 +1,1037 @@
+//! The compiled engine: rules text → validated [`Engine`] → [`Verdict`] for each message.
+//!
+//! How a message is classified, and why it does not get slower with more rules:
+//! 1. The message is normalised once ([`crate::normalize`]).
+//! 2. One Aho-Corasick automaton holding every keyword of every rule and every signal word
+//!    finds all keyword hits in one pass over the text, whatever the number of rules.
+//! 3. One `RegexSet` holding every rule's regexes runs once over the folded text.
+//! 4. Only *candidate* rules are evaluated: rules with a hit, and the few rules that have no
+//!    positive text condition (filters or signals only). A pack of 1,000 rules in which a
+//!    message hits three keywords evaluates three rules, not 1,000.
+//! 5. Candidates run in file order; a rule that fires applies its actions, and a `stop`
+//!    rule ends the evaluation.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Serialize;
+use switchboard_domain::{Category, Language, Platform, Priority, Tier, is_identifier};
+use toml::Spanned;
+
+use crate::error::{Diagnostic, RulesError};
+use crate::normalize::{Normalized, is_cjk};
+use crate::rules::{RawRule, RawRules, SpannedList};
+use crate::signals::{Signal, Signals};
+
+/// The most memory one rule's regex may compile to. Rust's regex engine runs in time linear
+/// in the text, so no pattern can freeze the bot; this limit keeps one rule from using up
+/// memory instead.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The most memory all regexes together may compile to.
+pub const REGEX_SET_SIZE_LIMIT: usize = 64 << 20;
+
+/// What is known about a message besides its text. Unknown fields make rules that filter on
+/// them not fire (a rule for `tier = ["vip"]` does not fire when the tier is unknown).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Where the message came from.
+    pub platform: Option<Platform>,
+    /// The customer's language (platform hint, or guessed from the script).
+    pub language: Option<Language>,
+    /// The customer's tier.
+    pub tier: Option<Tier>,
+    /// Whether the message arrived within business hours.
+    pub business_hours: Option<bool>,
+}
+
+/// Options for [`Engine::compile`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CompileOptions<'a> {
+    /// The auto-answer keys that exist in every locale's prompts; when given, a rule whose
+    /// `answer` is not among them is an error.
+    pub answer_keys: Option<&'a HashSet<String>>,
+}
+
+/// The result of classifying one message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The category: from the first fired rule that sets one, else the default.
+    pub category: Category,
+    /// Whether `category` is the default because no fired rule set one.
+    pub default_category: bool,
+    /// The highest priority set by a fired rule (`normal` when none set one).
+    pub priority: Priority,
+    /// Tags of every fired rule, in order, without duplicates.
+    pub tags: Vec<Arc<str>>,
+    /// The prompt key of the auto-answer (under `[answer]` in prompts), if any.
+    pub auto_answer: Option<Arc<str>>,
+    /// Hand the ticket to a human now.
+    pub escalate: bool,
+    /// Built-in signals found in the message.
+    pub signals: Signals,
+    /// The rules that fired, in order, each with what made it fire.
+    pub fired: Vec<Fired>,
+}
+
+/// A rule that fired and the evidence for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fired {
+    /// The rule's id.
+    pub rule: Arc<str>,
+    /// The keywords as written in the rule, the text the regexes matched, and
+    /// `signal:NAME` for required signals.
+    pub matched: Vec<String>,
+}
+
+/// Why a candidate rule did or did not fire, for `switchboard rules test`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trace {
+    /// The rule's id.
+    pub rule: Arc<str>,
+    /// The rule's line in the file.
+    pub line: usize,
+    /// `fired`, or the reason it did not.
+    pub outcome: String,
+}
+
+/// A verdict with the reasoning behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// The text the keywords were matched against (after normalisation).
+    pub normalized: String,
+    /// Why each signal is present.
+    pub signal_evidence: Vec<(Signal, String)>,
+    /// Every rule that had a hit or needs no text, in order, with its outcome.
+    pub trace: Vec<Trace>,
+}
+
+/// How a keyword meets word boundaries.
+#[derive(Debug, Clone)]
+struct Keyword {
+    /// The AC pattern id.
+    pattern: u32,
+    /// As written in the rules file.
+    text: Arc<str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hours {
+    In,
+    Out,
+}
+
+#[derive(Debug)]
+pub(crate) struct Rule {
+    id: Arc<str>,
+    description: Arc<str>,
+    line: usize,
+    any: Vec<Keyword>,
+    all: Vec<Keyword>,
+    none: Vec<Keyword>,
+    regex: Vec<u32>,
+    platforms: Option<Vec<Platform>>,
+    languages: Option<Vec<Language>>,
+    tiers: Option<Vec<Tier>>,
+    hours: Option<Hours>,
+    signals: Signals,
+    category: Option<Category>,
+    priority: Option<Priority>,
+    tags: Vec<Arc<str>>,
+    answer: Option<Arc<str>>,
+    escalate: bool,
+    stop: bool,
+}
+
+impl Rule {
+    fn has_any_group(&self) -> bool {
+        !self.any.is_empty() || !self.regex.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Use {
+    /// The pattern is a positive keyword (`any` or `all`) of this rule: the rule is a
+    /// candidate when it hits.
+    Rule(u32),
+    /// The pattern is a word of this signal.
+    Signal(Signal),
+}
+
+/// A compiled, validated rule pack. Cheap to share (`Arc<Engine>`); immutable once built.
+#[derive(Debug)]
+pub struct Engine {
+    categories: Vec<(Category, String)>,
+    default_category: Category,
+    rules: Vec<Rule>,
+    ac: Option<AhoCorasick>,
+    /// The pattern strings (with boundary spaces), by pattern id.
+    patterns: Vec<String>,
+    uses: Vec<Vec<Use>>,
+    regex_set: Option<RegexSet>,
+    /// Each regex alone (for the matched text) and its rule.
+    regexes: Vec<(Regex, u32)>,
+    /// Rules with no positive text condition: always candidates.
+    textless: Vec<u32>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    norm: Normalized,
+    hits: Vec<u32>,
+    regex_hits: Vec<u32>,
+    candidates: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Turns a keyword as written into its AC pattern: the normalised words with a space on each
+/// side that must be a word boundary. CJK ends get no space (substring matching); a trailing
+/// `*` drops the trailing space (prefix matching).
+fn keyword_pattern(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim();
+    let (body, prefix) = match trimmed.strip_suffix('*') {
+        Some(b) => (b, true),
+        None => (trimmed, false),
+    };
+    if body.contains('*') {
+        return Err("`*` is allowed only at the end of a keyword (`cancel*`)".into());
+    }
+    let norm = Normalized::new(body).matching;
+    let core = norm.trim_matches(' ');
+    if core.is_empty() {
+        return Err(
+            "this keyword has no letters, digits or emoji once punctuation is removed".into(),
+        );
+    }
+    let first = core.chars().next().unwrap_or(' ');
+    let last = core.chars().next_back().unwrap_or(' ');
+    let mut p = String::with_capacity(core.len() + 2);
+    if !is_cjk(first) {
+        p.push(' ');
+    }
+    p.push_str(core);
+    if !prefix && !is_cjk(last) {
+        p.push(' ');
+    }
+    Ok(p)
+}
+
+struct Builder<'a> {
+    file: &'a str,
+    source: &'a str,
+    diags: Vec<Diagnostic>,
+    patterns: Vec<String>,
+    pattern_ids: HashMap<String, u32>,
+    uses: Vec<Vec<Use>>,
+    regex_sources: Vec<String>,
+    regexes: Vec<(Regex, u32)>,
+}
+
+impl Builder<'_> {
+    fn err(
+        &mut self,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::at(self.file, self.source, span, message, help));
+    }
+
+    fn pattern(&mut self, raw: &Spanned<String>, what: &str) -> Option<u32> {
+        match keyword_pattern(raw.get_ref()) {
+            Ok(p) => {
+                let next = self.patterns.len() as u32;
+                let id = *self.pattern_ids.entry(p.clone()).or_insert(next);
+                if id == next {
+                    self.patterns.push(p);
+                    self.uses.push(Vec::new());
+                }
+                Some(id)
+            }
+            Err(e) => {
+                self.err(
+                    Some(raw.span()),
+                    format!("invalid {what} `{}`: {e}", raw.get_ref()),
+                    "write words as they appear in messages; see \"Writing rules\" in the README",
+                );
+                None
+            }
+        }
+    }
+
+    /// Compiles a keyword list; `field` names it in messages. An empty list is an error.
+    fn keywords(&mut self, list: &Option<SpannedList>, field: &str, rule_id: &str) -> Vec<Keyword> {
+        let Some(list) = list else { return Vec::new() };
+        if list.get_ref().is_empty() {
+            self.err(
+                Some(list.span()),
+                format!("rule `{rule_id}` has an empty `{field}` list"),
+                format!("add at least one keyword to `{field}`, or remove the line"),
+            );
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for k in list.get_ref() {
+            if let Some(pattern) = self.pattern(k, "keyword") {
+                out.push(Keyword {
+                    pattern,
+                    text: Arc::from(k.get_ref().trim()),
+                });
+            }
+        }
+        out
+    }
+
+    fn nonempty<'l>(
+        &mut self,
+        list: &'l Option<SpannedList>,
+        field: &str,
+        rule_id: &str,
+    ) -> Option<&'l [Spanned<String>]> {
+        let list = list.as_ref()?;
+        if list.get_ref().is_empty() {
+            self.err(
+                Some(list.span()),
+                format!("rule `{rule_id}` has an empty `{field}` list"),
+                format!("list at least one value in `{field}`, or remove the line to allow any"),
+            );
+            return None;
+        }
+        Some(list.get_ref())
+    }
+
+    fn parse_list<T>(
+        &mut self,
+        list: &Option<SpannedList>,
+        field: &str,
+        rule_id: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<Vec<T>> {
+        let items = self.nonempty(list, field, rule_id)?;
+        let mut out = Vec::new();
+        for item in items {
+            match parse(item.get_ref()) {
+                Ok(v) => out.push(v),
+                Err(e) => self.err(
+                    Some(item.span()),
+                    format!("rule `{rule_id}`: {e}"),
+                    format!("fix the value in `{field}`"),
+                ),
+            }
+        }
+        Some(out)
+    }
+}
+
+impl Engine {
+    /// Parses and validates a rules file and compiles it. `file` is the name used in error
+    /// messages. Every problem found is reported, not only the first.
+    pub fn compile(
+        file: &str,
+        source: &str,
+        opts: CompileOptions<'_>,
+    ) -> Result<Engine, RulesError> {
+        let raw: RawRules = toml::from_str(source).map_err(|e| {
+            let msg = e.message().trim().to_string();
+            let help = if msg.contains("unknown field") {
+                "check the spelling; \"Writing rules\" in the README lists every field"
+            } else if msg.contains("expected a sequence") {
+                "write a list in brackets, for example `any = [\"refund\"]`"
+            } else if msg.contains("missing field") {
+                "add the field; \"Writing rules\" in the README shows a complete rule"
+            } else {
+                "fix the TOML syntax at this place"
+            };
+            RulesError::Invalid(vec![Diagnostic::at(file, source, e.span(), msg, help)])
+        })?;
+        let mut b = Builder {
+            file,
+            source,
+            diags: Vec::new(),
+            patterns: Vec::new(),
+            pattern_ids: HashMap::new(),
+            uses: Vec::new(),
+            regex_sources: Vec::new(),
+            regexes: Vec::new(),
+        };
+
+        // The taxonomy.
+        let mut categories = Vec::new();
+        for (name, desc) in raw.categories.get_ref() {
+            match Category::new(name.as_str()) {
+                Ok(c) => categories.push((c, desc.get_ref().clone())),
+                Err(e) => b.err(
+                    Some(desc.span()),
+                    e.to_string(),
+                    "rename the category under [categories]",
+                ),
+            }
+        }
+        if raw.categories.get_ref().is_empty() {
+            b.err(Some(raw.categories.span()), "no categories are declared", "declare at least one under [categories], for example `general = \"Everything else\"`");
+        }
+        let known: HashSet<&str> = categories.iter().map(|(c, _)| c.as_str()).collect();
+        let known_list = {
+            let mut v: Vec<&str> = known.iter().copied().collect();
+            v.sort_unstable();
+            v.join(", ")
+        };
+        let check_category = |b: &mut Builder, s: &Spanned<String>| -> Option<Category> {
+            if known.contains(s.get_ref().as_str()) {
+                Category::new(s.get_ref().as_str()).ok()
+            } else {
+                b.err(
+                    Some(s.span()),
+                    format!("unknown category `{}`", s.get_ref()),
+                    format!("use one of {known_list}, or declare it under [categories]"),
+                );
+                None
+            }
+        };
+        let default_category = check_category(&mut b, &raw.default_category);
+
+        // Signal words: built-in, then the file's extras.
+        let extras = [
+            (Signal::Negative, &raw.signals.negative),
+            (Signal::Anger, &raw.signals.anger),
+            (Signal::Human, &raw.signals.human),
+            (Signal::Urgent, &raw.signals.urgent),
+        ];
+        for (signal, extra) in extras {
+            for w in signal.builtin_words() {
+                let Ok(p) = keyword_pattern(w) else { continue };
+                let id = b.intern(p);
+                b.uses[id as usize].push(Use::Signal(signal));
+            }
+            for w in extra {
+                if let Some(id) = b.pattern(w, "signal word") {
+                    b.uses[id as usize].push(Use::Signal(signal));
+                }
+            }
+        }
+
+        // The rules.
+        let mut rules = Vec::new();
+        let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        for spanned in &raw.rules {
+            let r: &RawRule = spanned.get_ref();
+            let idx = rules.len() as u32;
+            let id = r.id.get_ref().trim().to_string();
+            let (line, _) = crate::error::line_col(source, spanned.span().start);
+            if !is_identifier(&id) {
+                b.err(
+                    Some(r.id.span()),
+                    format!("invalid rule id `{id}`"),
+                    "use lowercase letters, digits, `-` and `_`, starting with a letter",
+                );
+            }
+            if let Some(first) = seen_ids.insert(id.clone(), line) {
+                b.err(
+                    Some(r.id.span()),
+                    format!("duplicate rule id `{id}` (first used on line {first})"),
+                    "give each rule its own id",
+                );
+            }
+            let any = b.keywords(&r.any, "any", &id);
+            let all = b.keywords(&r.all, "all", &id);
+            let none = b.keywords(&r.none, "none", &id);
+            let mut regex = Vec::new();
+            if let Some(list) = b.nonempty(&r.regex, "regex", &id) {
+                for pat in list {
+                    match RegexBuilder::new(pat.get_ref())
+                        .case_insensitive(true)
+                        .size_limit(REGEX_SIZE_LIMIT)
+                        .dfa_size_limit(REGEX_SIZE_LIMIT)
+                        .build()
+                    {
+                        Ok(re) if re.is_match("") => b.err(
+                            Some(pat.span()),
+                            format!("regex `{}` in rule `{id}` matches an empty message, so it would fire on every message", pat.get_ref()),
+                            "require at least one character, for example `+` instead of `*`",
+                        ),
+                        Ok(re) => {
+                            regex.push(b.regexes.len() as u32);
+                            b.regexes.push((re, idx));
+                            b.regex_sources.push(pat.get_ref().clone());
+                        }
+                        Err(e) => b.err(
+                            Some(pat.span()),
+                            format!("invalid regex in rule `{id}`: {}", one_line(&e.to_string())),
+                            "fix the pattern (Rust regex syntax; no look-around or back-references), or use keywords instead",
+                        ),
+                    }
+                }
+            }
+            let platforms = b.parse_list(&r.platform, "platform", &id, |s| {
+                s.parse::<Platform>().map_err(|e| e.to_string())
+            });
+            let languages = b.parse_list(&r.language, "language", &id, |s| {
+                s.parse::<Language>().map_err(|e| e.to_string())
+            });
+            let tiers = b.parse_list(&r.tier, "tier", &id, |s| {
+                s.parse::<Tier>().map_err(|e| e.to_string())
+            });
+            let signals: Signals = b
+                .parse_list(&r.signals, "signals", &id, |s| s.parse::<Signal>())
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            let hours = match &r.hours {
+                None => None,
+                Some(h) => match h.get_ref().trim() {
+                    "in" => Some(Hours::In),
+                    "out" => Some(Hours::Out),
+                    other => {
+                        b.err(
+                            Some(h.span()),
+                            format!("rule `{id}`: unknown hours `{other}`"),
+                            "use `hours = \"in\"` (within business hours) or `hours = \"out\"`",
+                        );
+                        None
+                    }
+                },
+            };
+            let category = r.category.as_ref().and_then(|c| check_category(&mut b, c));
+            let priority =
+                r.priority
+                    .as_ref()
+                    .and_then(|p| match p.get_ref().parse::<Priority>() {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            b.err(
+                                Some(p.span()),
+                                format!("rule `{id}`: {e}"),
+                                "fix `priority`",
+                            );
+                            None
+                        }
+                    });
+            let mut tags: Vec<Arc<str>> = Vec::new();
+            for t in b.nonempty(&r.tags, "tags", &id).unwrap_or_default() {
+                let t = t.get_ref().trim();
+                if !tags.iter().any(|x| &**x == t) {
+                    tags.push(Arc::from(t));
+                }
+            }
+            let answer = r.answer.as_ref().and_then(|a| {
+                let key = a.get_ref().trim();
+                match opts.answer_keys {
+                    Some(keys) if !keys.contains(key) => {
+                        b.err(
+                            Some(a.span()),
+                            format!("rule `{id}`: auto-answer `{key}` is missing from the prompts"),
+                            format!("add `{key} = \"...\"` under [answer] in every prompts/<locale>.toml, or fix the key"),
+                        );
+                        None
+                    }
+                    _ => Some(Arc::from(key)),
+                }
+            });
+            let stop = match &r.then {
+                None => true,
+                Some(t) => match t.get_ref().trim() {
+                    "stop" => true,
+                    "continue" => false,
+                    other => {
+                        b.err(
+                            Some(t.span()),
+                            format!("rule `{id}`: unknown `then = \"{other}\"`"),
+                            "use `then = \"stop\"` (first match wins) or `then = \"continue\"`",
+                        );
+                        true
+                    }
+                },
+            };
+            let has_condition = r.any.is_some()
+                || r.all.is_some()
+                || r.none.is_some()
+                || r.regex.is_some()
+                || r.platform.is_some()
+                || r.language.is_some()
+                || r.tier.is_some()
+                || r.hours.is_some()
+                || r.signals.is_some();
+            if !has_condition {
+                b.err(Some(r.id.span()), format!("rule `{id}` has no conditions, so it would match every message"), "add keywords (`any`, `all`), a `regex`, `signals` or a filter; for a fallback set `default_category` instead");
+            }
+            let has_action = r.category.is_some()
+                || r.priority.is_some()
+                || r.tags.is_some()
+                || r.answer.is_some()
+                || r.escalate;
+            if !has_action {
+                b.err(
+                    Some(r.id.span()),
+                    format!("rule `{id}` has no actions, so firing it changes nothing"),
+                    "add `category`, `priority`, `tags`, `answer` or `escalate = true`",
+                );
+            }
+            for k in any.iter().chain(&all) {
+                b.uses[k.pattern as usize].push(Use::Rule(idx));
+            }
+            rules.push(Rule {
+                id: Arc::from(id.as_str()),
+                description: Arc::from(r.description.as_deref().unwrap_or("").trim()),
+                line,
+                any,
+                all,
+                none,
+                regex,
+                platforms,
+                languages,
+                tiers,
+                hours,
+                signals,
+                category,
+                priority,
+                tags,
+                answer,
+                escalate: r.escalate,
+                stop,
+            });
+        }
+
+        let regex_set = if b.regex_sources.is_empty() {
+            None
+        } else {
+            match RegexSetBuilder::new(&b.regex_sources)
+                .case_insensitive(true)
+                .size_limit(REGEX_SET_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SET_SIZE_LIMIT)
+                .build()
+            {
+                Ok(set) => Some(set),
+                Err(e) => {
+                    b.err(
+                        None,
+                        format!(
+                            "the regexes of all rules together are too large: {}",
+                            one_line(&e.to_string())
+                        ),
+                        "use fewer or simpler regexes; keywords cost almost nothing",
+                    );
+                    None
+                }
+            }
+        };
+
+        for (later, reason) in crate::shadow::unreachable(&rules, &b.patterns) {
+            let r = &rules[later];
+            let span = raw.rules[later].get_ref().id.span();
+            b.err(
+                Some(span),
+                format!("rule `{}` can never fire: {reason}", r.id),
+                format!(
+                    "move `{}` above that rule, narrow that rule, or give it `then = \"continue\"`",
+                    r.id
+                ),
+            );
+        }
+
+        if !b.diags.is_empty() {
+            b.diags.sort_by_key(|d| (d.line, d.column));
+            return Err(RulesError::Invalid(b.diags));
+        }
+        let ac = if b.patterns.is_empty() {
+            None
+        } else {
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&b.patterns)
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(&b.patterns)
+                });
+            match built {
+                Ok(ac) => Some(ac),
+                Err(e) => {
+                    return Err(RulesError::Invalid(vec![Diagnostic::at(
+                        file,
+                        source,
+                        None,
+                        format!("too many keywords to compile: {e}"),
+                        "split the pack or remove keywords",
+                    )]));
+                }
+            }
+        };
+        let textless = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.any.is_empty() && r.all.is_empty() && r.regex.is_empty())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let Some(default_category) = default_category else {
+            // Unreachable: an unknown default category was recorded as a diagnostic above.
+            return Err(RulesError::Invalid(Vec::new()));
+        };
+        Ok(Engine {
+            categories,
+            default_category,
+            rules,
+            ac,
+            patterns: b.patterns,
+            uses: b.uses,
+            regex_set,
+            regexes: b.regexes,
+            textless,
+        })
+    }
+
+    /// The declared categories with their descriptions, sorted by name.
+    pub fn categories(&self) -> &[(Category, String)] {
+        &self.categories
+    }
+
+    /// The category of messages no rule classifies.
+    pub fn default_category(&self) -> &Category {
+        &self.default_category
+    }
+
+    /// The rule ids, in order.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.rules.iter().map(|r| &r.id)
+    }
+
+    /// The description of rule `id`, as written in the file (empty when there is none).
+    pub fn rule_description(&self, id: &str) -> Option<&str> {
+        self.rules
+            .iter()
+            .find(|r| &*r.id == id)
+            .map(|r| &*r.description)
+    }
+
+    /// The number of rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Classifies one message.
+    pub fn classify(&self, text: &str, ctx: &Context) -> Verdict {
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => self.run(text, ctx, &mut s, None),
+            // Re-entrant call (cannot happen from this crate): use a fresh scratch.
+            Err(_) => self.run(text, ctx, &mut Scratch::default(), None),
+        })
+    }
+
+    /// Classifies one message and says why: the normalised text, the signal evidence and
+    /// the outcome of every rule that was considered.
+    pub fn explain(&self, text: &str, ctx: &Context) -> Explanation {
+        let mut scratch = Scratch::default();
+        let mut trace = Vec::new();
+        let verdict = self.run(text, ctx, &mut scratch, Some(&mut trace));
+        let mut signal_evidence = Vec::new();
+        for &p in &scratch.hits {
+            for u in &self.uses[p as usize] {
+                if let Use::Signal(s) = u {
+                    signal_evidence
+                        .push((*s, format!("word `{}`", self.patterns[p as usize].trim())));
+                }
+            }
+        }
+        if scratch.norm.is_shouting() {
+            signal_evidence.push((Signal::Anger, "written in capitals".to_string()));
+        }
+        if scratch.norm.longest_bang_run >= 3 {
+            signal_evidence.push((Signal::Anger, "`!!!`".to_string()));
+        }
+        Explanation {
+            verdict,
+            normalized: scratch.norm.matching.trim().to_string(),
+            signal_evidence,
+            trace,
+        }
+    }
+
+    fn run(
+        &self,
+        text: &str,
+        ctx: &Context,
+        s: &mut Scratch,
+        mut trace: Option<&mut Vec<Trace>>,
+    ) -> Verdict {
+        s.norm.fill(text);
+        s.hits.clear();
+        s.regex_hits.clear();
+        s.candidates.clear();
+        if let Some(ac) = &self.ac {
+            s.hits.extend(
+                ac.find_overlapping_iter(s.norm.matching.as_str())
+                    .map(|m| m.pattern().as_u32()),
+            );
+            s.hits.sort_unstable();
+            s.hits.dedup();
+        }
+        let mut signals = Signals::default();
+        for &p in &s.hits {
+            for u in &self.uses[p as usize] {
+                match *u {
+                    Use::Rule(r) => s.candidates.push(r),
+                    Use::Signal(sig) => signals.insert(sig),
+                }
+            }
+        }
+        if s.norm.is_shouting() || s.norm.longest_bang_run >= 3 {
+            signals.insert(Signal::Anger);
+        }
+        if signals.has(Signal::Anger) {
+            signals.insert(Signal::Negative);
+        }
+        if let Some(set) = &self.regex_set {
+            for i in set.matches(&s.norm.folded).iter() {
+                s.regex_hits.push(i as u32);
+                s.candidates.push(self.regexes[i].1);
+            }
+        }
+        s.candidates.extend_from_slice(&self.textless);
+        s.candidates.sort_unstable();
+        s.candidates.dedup();
+
+        let mut category: Option<&Category> = None;
+        let mut priority: Option<Priority> = None;
+        let mut tags: Vec<Arc<str>> = Vec::new();
+        let mut auto_answer: Option<&Arc<str>> = None;
+        let mut escalate = false;
+        let mut fired = Vec::new();
+        let mut stopped_by: Option<&Arc<str>> = None;
+        for &ri in &s.candidates {
+            let rule = &self.rules[ri as usize];
+            if let Some(by) = stopped_by {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(Trace {
+                        rule: rule.id.clone(),
+                        line: rule.line,
+                        outcome: format!("not reached: `{by}` fired first and stops"),
+                    });
+                    continue;
+                }
+                break;
+            }
+            match self.check(rule, ctx, signals, s) {
+                Err(reason) => {
+                    if let Some(t) = trace.as_deref_mut() {
+                        t.push(Trace {
+                            rule: rule.id.clone(),
+                            line: rule.line,
+                            outcome: reason,
+                        });
+                    }
+                }
+                Ok(matched) => {
+                    if let Some(t) = trace.as_deref_mut() {
+                        t.push(Trace {
+                            rule: rule.id.clone(),
+                            line: rule.line,
+                            outcome: if rule.stop {
+                                "fired (stop)".into()
+                            } else {
+                                "fired (continue)".into()
+                            },
+                        });
+                    }
+                    if category.is_none() {
+                        category = rule.category.as_ref();
+                    }
+                    if let Some(p) = rule.priority {
+                        priority = Some(priority.map_or(p, |q| q.max(p)));
+                    }
+                    for tag in &rule.tags {
+                        if !tags.contains(tag) {
+                            tags.push(tag.clone());
+                        }
+                    }
+                    if auto_answer.is_none() {
+                        auto_answer = rule.answer.as_ref();
+                    }
+                    escalate |= rule.escalate;
+                    fired.push(Fired {
+                        rule: rule.id.clone(),
+                        matched,
+                    });
+                    if rule.stop {
+                        stopped_by = Some(&rule.id);
+                    }
+                }
+            }
+        }
+        Verdict {
+            default_category: category.is_none(),
+            category: category.unwrap_or(&self.default_category).clone(),
+            priority: priority.unwrap_or_default(),
+            tags,
+            auto_answer: auto_answer.cloned(),
+            escalate,
+            signals,
+            fired,
+        }
+    }
+
+    /// Checks every condition of a candidate rule. `Ok` carries the evidence; `Err` the
+    /// first condition that failed, in words.
+    fn check(
+        &self,
+        rule: &Rule,
+        ctx: &Context,
+        signals: Signals,
+        s: &Scratch,
+    ) -> Result<Vec<String>, String> {
+        let hit = |k: &Keyword| s.hits.binary_search(&k.pattern).is_ok();
+        if let Some(k) = rule.none.iter().find(|k| hit(k)) {
+            return Err(format!("blocked: contains `{}` from `none`", k.text));
+        }
+        if let Some(k) = rule.all.iter().find(|k| !hit(k)) {
+            return Err(format!("not fired: `{}` from `all` is missing", k.text));
+        }
+        let mut matched: Vec<String> = rule.all.iter().map(|k| k.text.to_string()).collect();
+        if rule.has_any_group() {
+            let before = matched.len();
+            matched.extend(
+                rule.any
+                    .iter()
+                    .filter(|k| hit(k))
+                    .map(|k| k.text.to_string()),
+            );
+            for &ri in &rule.regex {
+                if s.regex_hits.binary_search(&ri).is_ok() {
+                    if let Some(m) = self.regexes[ri as usize].0.find(&s.norm.folded) {
+                        matched.push(m.as_str().to_string());
+                    }
+                }
+            }
+            if matched.len() == before {
+                return Err("not fired: nothing from `any` or `regex` matched".into());
+            }
+        }
+        if let Some(ps) = &rule.platforms {
+            if !ctx.platform.is_some_and(|p| ps.contains(&p)) {
+                return Err(format!(
+                    "filtered out: platform is {}",
+                    ctx.platform.map_or("unknown", |p| p.as_str())
+                ));
+            }
+        }
+        if let Some(ls) = &rule.languages {
+            if !ctx
+                .language
+                .as_ref()
+                .is_some_and(|l| ls.iter().any(|f| f.matches(l)))
+            {
+                return Err(format!(
+                    "filtered out: language is {}",
+                    ctx.language.as_ref().map_or("unknown", |l| l.as_str())
+                ));
+            }
+        }
+        if let Some(ts) = &rule.tiers {
+            if !ctx.tier.as_ref().is_some_and(|t| ts.contains(t)) {
+                return Err(format!(
+                    "filtered out: tier is {}",
+                    ctx.tier.as_ref().map_or("unknown", |t| t.as_str())
+                ));
+            }
+        }
+        if let Some(h) = rule.hours {
+            let ok = match (h, ctx.business_hours) {
+                (Hours::In, Some(true)) | (Hours::Out, Some(false)) => true,
+                _ => false,
+            };
+            if !ok {
+                return Err(format!(
+                    "filtered out: {}",
+                    match ctx.business_hours {
+                        None => "business hours unknown",
+                        Some(true) => "within business hours",
+                        Some(false) => "outside business hours",
+                    }
+                ));
+            }
+        }
+        if !signals.contains_all(rule.signals) {
+            let missing: Vec<&str> = rule
+                .signals
+                .iter()
+                .filter(|x| !signals.has(*x))
+                .map(Signal::as_str)
+                .collect();
+            return Err(format!("not fired: signal {} absent", missing.join(", ")));
+        }
+        matched.extend(rule.signals.iter().map(|x| format!("signal:{x}")));
+        Ok(matched)
+    }
+}
+
+impl Builder<'_> {
+    fn intern(&mut self, p: String) -> u32 {
+        let next = self.patterns.len() as u32;
+        let id = *self.pattern_ids.entry(p.clone()).or_insert(next);
+        if id == next {
+            self.patterns.push(p);
+            self.uses.push(Vec::new());
+        }
+        id
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What the shadow analysis needs to see of a compiled rule.
+pub(crate) struct RuleView<'a> {
+    pub any: Vec<&'a str>,
+    pub all: Vec<&'a str>,
+    pub has_none: bool,
+    pub has_regex: bool,
+    pub stop: bool,
+    pub platforms: Option<&'a [Platform]>,
+    pub languages: Option<&'a [Language]>,
+    pub tiers: Option<&'a [Tier]>,
+    pub hours: Option<bool>,
+    pub signals: Signals,
+    pub id: &'a str,
+    pub line: usize,
+}
+
+pub(crate) fn view<'a>(r: &'a Rule, patterns: &'a [String]) -> RuleView<'a> {
+    RuleView {
+        any: r
+            .any
+            .iter()
+            .map(|k| patterns[k.pattern as usize].as_str())
+            .collect(),
+        all: r
+            .all
+            .iter()
+            .map(|k| patterns[k.pattern as usize].as_str())
+            .collect(),
+        has_none: !r.none.is_empty(),
+        has_regex: !r.regex.is_empty(),
+        stop: r.stop,
+        platforms: r.platforms.as_deref(),
+        languages: r.languages.as_deref(),
+        tiers: r.tiers.as_deref(),
+        hours: r.hours.map(|h| h == Hours::In),
+        signals: r.signals,
+        id: &r.id,
+        line: r.line,
+    }
+}
+
+pub(crate) type CompiledRule = Rule;

@@ -1,0 +1,24 @@
+//! Switchboard's triage engine: keyword rules written by admins, compiled once, run on every
+//! customer message.
+//!
+//! Parts:
+//! - [`normalize`]: NFKC, case folding and the word-boundary form that keywords match on.
+//! - [`signals`]: built-in signals (negative sentiment, anger, a request for a human, urgency).
+//! - [`engine`]: rules text → validated [`Engine`] → [`Verdict`], with [`Engine::explain`].
+//! - [`backtest`]: scores an engine on labelled messages (precision, recall, F1, confusion).
+//! - [`error`]: [`Diagnostic`]s that name the file, line and column and say what to do.
+//!
+//! The crate is pure: no I/O and no async runtime. Reading files, watching them and
+//! printing reports is the binary's job (DESIGN.md, "Layout").
+
+pub mod backtest;
+pub mod engine;
+pub mod error;
+pub mod normalize;
+mod rules;
+mod shadow;
+pub mod signals;
+
+pub use engine::{CompileOptions, Context, Engine, Explanation, Fired, Trace, Verdict};
+pub use error::{Diagnostic, RulesError};
+pub use signals::{Signal, Signals};

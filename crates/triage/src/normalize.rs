@@ -1,0 +1,320 @@
+//! Text normalisation: one pass that turns real chat text into the forms rules match on.
+//!
+//! - The *folded* form: NFKC, then Unicode case folding. Regexes run on it, so `ＲＥＦＵＮＤ`,
+//!   `Refund` and `refund` are the same text to them.
+//! - The *matching* form: the folded text reduced to words separated by single spaces, with a
+//!   space at both ends (` i want a refund `). Punctuation, white space and emoji modifiers
+//!   become separators; an emoji becomes a word of its own; apostrophes inside words vanish
+//!   (`don't` = `dont`); runs of the same letter are squeezed to one (`pleeease` = `please`,
+//!   and also `cancelled` = `canceled`); a change between a CJK script and any other script is
+//!   a word boundary (`我的order` = `我的 order`). Keywords go through the same function, so a
+//!   keyword and a message always agree on spelling.
+//! - Shape facts of the raw text that the built-in signals use: how much of it is in capitals,
+//!   and whether it has a run of `!!!`.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The forms of one message that the engine matches on.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    /// NFKC + case folded text, punctuation kept (regexes run on this).
+    pub folded: String,
+    /// Words separated by single spaces, with a leading and trailing space.
+    pub matching: String,
+    /// Letters that have an upper and lower case form.
+    pub cased_letters: u32,
+    /// Of those, how many were upper case in the raw text.
+    pub upper_letters: u32,
+    /// The longest run of `!` (after NFKC, so `！` counts), ignoring `?` and `1` inside it
+    /// (`!!?!`, `!!!1` are runs too).
+    pub longest_bang_run: u32,
+}
+
+impl Normalized {
+    /// Normalises `raw` into fresh buffers.
+    pub fn new(raw: &str) -> Normalized {
+        let mut n = Normalized::default();
+        n.fill(raw);
+        n
+    }
+
+    /// Normalises `raw`, reusing this value's buffers (the engine keeps one per thread so
+    /// that classifying does not allocate for the text).
+    pub fn fill(&mut self, raw: &str) {
+        self.folded.clear();
+        self.matching.clear();
+        self.cased_letters = 0;
+        self.upper_letters = 0;
+        self.longest_bang_run = 0;
+        if raw.is_ascii() {
+            // Fast path: NFKC is the identity on ASCII, and so is everything but lowercasing.
+            for b in raw.bytes() {
+                if b.is_ascii_alphabetic() {
+                    self.cased_letters += 1;
+                    self.upper_letters += u32::from(b.is_ascii_uppercase());
+                }
+            }
+            self.folded.push_str(raw);
+            self.folded.make_ascii_lowercase();
+        } else {
+            for c in raw.nfkc() {
+                if c.is_uppercase() {
+                    self.cased_letters += 1;
+                    self.upper_letters += 1;
+                } else if c.is_lowercase() {
+                    self.cased_letters += 1;
+                }
+                fold_char(c, &mut self.folded);
+            }
+        }
+        self.longest_bang_run = longest_bang_run(&self.folded);
+        build_matching(&self.folded, &mut self.matching);
+    }
+
+    /// True when the raw text was shouting: at least 8 cased letters, 80% or more of them
+    /// upper case. Short acronyms ("PIN", "ATM not working") are not shouting.
+    pub fn is_shouting(&self) -> bool {
+        self.cased_letters >= 8 && self.upper_letters * 5 >= self.cased_letters * 4
+    }
+}
+
+/// Full case folding of one character, appended to `out`. `char::to_lowercase` is simple
+/// folding plus a few extras; the differences that matter for chat text are added here.
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        'ß' | 'ẞ' => out.push_str("ss"),
+        'ς' => out.push('σ'),
+        // Curly apostrophes are the same apostrophe as `'` for matching purposes.
+        '\u{2018}' | '\u{2019}' | '\u{02BC}' => out.push('\''),
+        _ => out.extend(c.to_lowercase()),
+    }
+}
+
+fn longest_bang_run(folded: &str) -> u32 {
+    let (mut best, mut run, mut bangs) = (0u32, false, 0u32);
+    for c in folded.chars() {
+        match c {
+            '!' => {
+                run = true;
+                bangs += 1;
+                best = best.max(bangs);
+            }
+            '?' | '1' if run => {}
+            _ => {
+                run = false;
+                bangs = 0;
+            }
+        }
+    }
+    best
+}
+
+/// Which kind of character this is for the matching form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A letter or digit of a script that separates words with spaces.
+    Word,
+    /// A character of a script written without spaces (Han, kana, Hangul, Thai, …).
+    Cjk,
+    /// A pictograph (emoji): a word on its own.
+    Emoji,
+    /// Dropped without separating (apostrophes inside words, emoji modifiers, joiners).
+    Skip,
+    /// Anything else: a word separator.
+    Sep,
+}
+
+fn kind(c: char) -> Kind {
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() {
+            Kind::Word
+        } else if c == '\'' {
+            Kind::Skip
+        } else {
+            Kind::Sep
+        };
+    }
+    let cp = c as u32;
+    match cp {
+        // Variation selectors, zero-width joiner / non-joiner, skin tones, tag characters.
+        0xFE00..=0xFE0F | 0x200C | 0x200D | 0x1F3FB..=0x1F3FF | 0xE0020..=0xE007F => Kind::Skip,
+        // Combining marks stay with their letter.
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF => Kind::Word,
+        _ if is_cjk(c) => Kind::Cjk,
+        _ if is_emoji(cp) => Kind::Emoji,
+        _ if c.is_alphanumeric() => Kind::Word,
+        _ => Kind::Sep,
+    }
+}
+
+/// Scripts written without spaces between words: keywords in them match as substrings.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xF900..=0xFAFF    // CJK Compatibility Ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0x1100..=0x11FF    // Hangul Jamo
+        | 0x3130..=0x318F    // Hangul compatibility Jamo
+        | 0x0E00..=0x0E7F    // Thai
+        | 0x0E80..=0x0EFF    // Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1780..=0x17FF    // Khmer
+        | 0x20000..=0x2FA1F  // CJK Extensions B.. and compatibility supplement
+        | 0x3005 | 0x3006    // 々 〆
+    )
+}
+
+fn is_emoji(cp: u32) -> bool {
+    matches!(cp,
+        0x1F000..=0x1FAFF  // Mahjong .. Symbols and Pictographs Extended-A
+        | 0x2600..=0x27BF  // Miscellaneous Symbols, Dingbats
+        | 0x2B00..=0x2BFF  // Miscellaneous Symbols and Arrows (⭐ ⬆)
+        | 0x2190..=0x21FF  // Arrows
+        | 0x2300..=0x23FF  // Miscellaneous Technical (⌛ ⏰)
+    )
+}
+
+/// Builds the matching form of already folded text (see the module docs).
+fn build_matching(folded: &str, out: &mut String) {
+    out.push(' ');
+    let mut prev_kind = Kind::Sep;
+    let mut prev_char = ' ';
+    for c in folded.chars() {
+        let k = kind(c);
+        match k {
+            Kind::Skip => continue,
+            Kind::Sep => {
+                if prev_kind != Kind::Sep {
+                    out.push(' ');
+                    prev_kind = Kind::Sep;
+                    prev_char = ' ';
+                }
+                continue;
+            }
+            Kind::Word | Kind::Cjk | Kind::Emoji => {}
+        }
+        // A boundary between different word kinds (`我的order`, `refund😡`).
+        if prev_kind != Kind::Sep && (prev_kind != k || k == Kind::Emoji) {
+            if k == Kind::Emoji && c == prev_char {
+                continue; // 😡😡😡 is one 😡
+            }
+            out.push(' ');
+        } else if c == prev_char && !c.is_numeric() {
+            continue; // pleeease -> please; digits are kept (1000 is not 10)
+        }
+        out.push(c);
+        prev_kind = k;
+        prev_char = c;
+    }
+    if prev_kind != Kind::Sep {
+        out.push(' ');
+    }
+}
+
+/// Guesses the language of a text from its script, for when the platform gives no hint:
+/// kana → `ja`, Hangul → `ko`, other Han → `zh`, Cyrillic → `ru`, Latin → `None` (Latin
+/// script is shared by too many languages to guess from letters alone).
+pub fn guess_language(text: &str) -> Option<&'static str> {
+    let (mut han, mut kana, mut hangul, mut cyrillic) = (0u32, 0u32, 0u32, 0u32);
+    for c in text.chars() {
+        match c as u32 {
+            0x3040..=0x30FF => kana += 1,
+            0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => hangul += 1,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F => han += 1,
+            0x0400..=0x04FF => cyrillic += 1,
+            _ => {}
+        }
+    }
+    if kana > 0 {
+        Some("ja")
+    } else if hangul > 0 {
+        Some("ko")
+    } else if han > 0 {
+        Some("zh")
+    } else if cyrillic > 0 {
+        Some("ru")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> String {
+        Normalized::new(s).matching
+    }
+
+    #[test]
+    fn case_and_punctuation() {
+        assert_eq!(m("I want a REFUND!!!"), " i want a refund ");
+        assert_eq!(m("  hello,world...  "), " helo world ");
+        assert_eq!(m(""), " ");
+        assert_eq!(m("?!"), " ");
+    }
+
+    #[test]
+    fn nfkc_folds_compatibility_forms() {
+        // Full-width Latin, the ﬁ ligature, superscripts, circled digits.
+        assert_eq!(m("ＲＥＦＵＮＤ"), " refund ");
+        assert_eq!(m("ﬁle"), " file ");
+        assert_eq!(m("①"), " 1 ");
+        assert_eq!(Normalized::new("Ｈｅｌｌｏ！！！").longest_bang_run, 3);
+    }
+
+    #[test]
+    fn full_case_folding() {
+        assert_eq!(m("STRASSE Straße"), " strase strase ");
+        assert_eq!(m("ΟΔΥΣΣΕΥΣ"), m("οδυσσευς"));
+        assert_eq!(m("Café"), " café ");
+        // Decomposed é (e + combining acute) is composed by NFKC.
+        assert_eq!(m("Cafe\u{301}"), " café ");
+    }
+
+    #[test]
+    fn apostrophes_join_words() {
+        assert_eq!(m("I can't log in"), " i cant log in ");
+        assert_eq!(m("I can\u{2019}t"), " i cant ");
+    }
+
+    #[test]
+    fn repeated_letters_squeeze_but_digits_do_not() {
+        assert_eq!(m("pleeeease refuuund"), " please refund ");
+        assert_eq!(m("cancelled"), m("canceled"));
+        assert_eq!(m("order 10005"), " order 10005 ");
+    }
+
+    #[test]
+    fn emoji_are_words_and_modifiers_vanish() {
+        assert_eq!(m("refund😡😡😡"), " refund 😡 ");
+        assert_eq!(m("thanks 👍🏽"), " thanks 👍 ");
+        assert_eq!(m("❤️ love it"), " ❤ love it ");
+    }
+
+    #[test]
+    fn chinese_stays_one_run_and_splits_from_latin() {
+        assert_eq!(m("我要退款！"), " 我要退款 ");
+        assert_eq!(m("我的order没到"), " 我的 order 没到 ");
+        assert_eq!(m("我的ＡＰＰ打不开"), " 我的 ap 打不开 ");
+    }
+
+    #[test]
+    fn shouting_and_bangs() {
+        assert!(Normalized::new("WHERE IS MY ORDER").is_shouting());
+        assert!(!Normalized::new("My PIN and ATM card").is_shouting());
+        assert!(!Normalized::new("ATM DOWN").is_shouting());
+        assert_eq!(Normalized::new("why?!?!!").longest_bang_run, 3);
+        assert_eq!(Normalized::new("hi! there!").longest_bang_run, 1);
+    }
+
+    #[test]
+    fn guesses_language_from_script() {
+        assert_eq!(guess_language("我要退款"), Some("zh"));
+        assert_eq!(guess_language("返金してください"), Some("ja"));
+        assert_eq!(guess_language("환불"), Some("ko"));
+        assert_eq!(guess_language("refund please"), None);
+    }
+}

@@ -1,0 +1,64 @@
+//! Finds rules that can never fire because an earlier `stop` rule matches every message they
+//! match ("shadowed" rules), so that `switchboard check` can say so before an admin wonders
+//! why a rule never fires.
+//!
+//! The analysis is sound, not complete: it reports a rule only when it can prove the earlier
+//! rule always wins. It reasons on keyword patterns (after normalisation, with their boundary
+//! spaces): a message containing pattern `q` certainly contains pattern `p` when `p` is a
+//! substring of `q` (` refund` of `refund*` is in ` refunds `; `退款` is in `申请退款`).
+
+use crate::engine::{CompiledRule, RuleView, view};
+use switchboard_domain::Language;
+
+/// Returns `(index of the shadowed rule, reason)` pairs, in rule order.
+pub(crate) fn unreachable(rules: &[CompiledRule], patterns: &[String]) -> Vec<(usize, String)> {
+    let views: Vec<RuleView<'_>> = rules.iter().map(|r| view(r, patterns)).collect();
+    let mut out = Vec::new();
+    for (li, later) in views.iter().enumerate() {
+        if let Some(earlier) = views[..li].iter().find(|e| e.stop && always_wins(e, later)) {
+            out.push((
+                li,
+                format!(
+                    "the earlier rule `{}` (line {}) matches every message it matches and stops",
+                    earlier.id, earlier.line
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether every message that `l` matches is also matched by `e`.
+fn always_wins(e: &RuleView<'_>, l: &RuleView<'_>) -> bool {
+    if e.has_none || e.has_regex {
+        return false;
+    }
+    let covers = |p: &str, q: &str| q.contains(p);
+    // Every `all` keyword of `e` must be guaranteed by an `all` keyword of `l`.
+    if !e.all.iter().all(|p| l.all.iter().any(|q| covers(p, q))) {
+        return false;
+    }
+    if !e.any.is_empty() {
+        let by_all = l.all.iter().any(|q| e.any.iter().any(|p| covers(p, q)));
+        let by_any = !l.any.is_empty()
+            && !l.has_regex
+            && l.any.iter().all(|q| e.any.iter().any(|p| covers(p, q)));
+        if !(by_all || by_any) {
+            return false;
+        }
+    }
+    subset(e.platforms, l.platforms, |a, b| a == b)
+        && subset(e.languages, l.languages, Language::matches)
+        && subset(e.tiers, l.tiers, |a, b| a == b)
+        && (e.hours.is_none() || e.hours == l.hours)
+        && l.signals.contains_all(e.signals)
+}
+
+/// A filter `e` lets through everything filter `l` lets through.
+fn subset<T>(e: Option<&[T]>, l: Option<&[T]>, covers: impl Fn(&T, &T) -> bool) -> bool {
+    match (e, l) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(e), Some(l)) => l.iter().all(|x| e.iter().any(|f| covers(f, x))),
+    }
+}
