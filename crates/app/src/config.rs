@@ -22,7 +22,7 @@ pub const DEFAULT_RULES: &str = include_str!("../../../config/rules.toml");
 pub const EMBEDDED_RULES_NAME: &str = "<embedded>/config/rules.toml";
 
 /// The config file as written.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConfig {
     /// `[general]`
@@ -54,22 +54,12 @@ pub struct Triage {
 }
 
 /// `[prompts]`: where overrides of the embedded sentences live.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PromptsConfig {
     /// A directory of `<locale>.toml` files that override the embedded prompts key by key;
     /// empty means none. Relative to the config file.
     pub dir: String,
-}
-
-impl Default for RawConfig {
-    fn default() -> Self {
-        RawConfig {
-            general: General::default(),
-            triage: Triage::default(),
-            prompts: PromptsConfig::default(),
-        }
-    }
 }
 
 impl Default for General {
@@ -87,12 +77,6 @@ impl Default for Triage {
             reload: true,
             reload_interval_ms: 1000,
         }
-    }
-}
-
-impl Default for PromptsConfig {
-    fn default() -> Self {
-        PromptsConfig { dir: String::new() }
     }
 }
 
@@ -136,14 +120,13 @@ fn read_text(path: &Path, help: &str) -> Result<String, Diagnostic> {
         )
     })?;
     String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
         Diagnostic::at(
             &path.display().to_string(),
-            "",
-            None,
-            format!(
-                "the file is not valid UTF-8 (at byte {})",
-                e.utf8_error().valid_up_to()
-            ),
+            &valid,
+            Some(at..at),
+            format!("the file is not valid UTF-8 here (byte {at})"),
             "save the file as UTF-8",
         )
     })
@@ -158,8 +141,11 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
     /// Where the rules came from.
     pub rules_source: RulesSource,
-    /// The compiled rules.
-    pub engine: Engine,
+    /// The compiled rules (shared: the live rules of the service start as this engine).
+    pub engine: std::sync::Arc<Engine>,
+    /// The exact text `engine` was compiled from (the watcher's starting point, so that a
+    /// change made right after start is not missed).
+    pub rules_text: String,
     /// The prompts.
     pub prompts: Prompts,
 }
@@ -261,7 +247,7 @@ impl Settings {
                     answer_keys: answer_keys.as_ref(),
                 },
             ) {
-                Ok(e) => Some(e),
+                Ok(e) => Some((e, text)),
                 Err(e) => {
                     diags.extend(e.diagnostics().iter().cloned());
                     None
@@ -269,25 +255,31 @@ impl Settings {
             },
         };
         match (engine, prompts) {
-            (Some(engine), Some(prompts)) if diags.is_empty() => Ok(Settings {
+            (Some((engine, rules_text)), Some(prompts)) if diags.is_empty() => Ok(Settings {
                 config,
                 config_path: path.map(Path::to_path_buf),
                 rules_source,
-                engine,
+                engine: std::sync::Arc::new(engine),
+                rules_text,
                 prompts,
             }),
             _ => Err(diags),
         }
     }
 
-    /// Compiles the rules text again from its source with this config's prompts (for
+    /// Compiles the rules again from their source with this config's prompts (for
     /// reloading).
     pub fn compile_rules(&self) -> Result<Engine, Vec<Diagnostic>> {
         let text = self.rules_source.read().map_err(|d| vec![d])?;
+        self.compile_rules_text(&text)
+    }
+
+    /// Compiles `text` as this config's rules file, with this config's prompts.
+    pub fn compile_rules_text(&self, text: &str) -> Result<Engine, Vec<Diagnostic>> {
         let keys = self.prompts.answer_keys();
         Engine::compile(
             &self.rules_source.name(),
-            &text,
+            text,
             CompileOptions {
                 answer_keys: Some(&keys),
             },

@@ -119,21 +119,22 @@ fn key_line(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
 
 impl Prompts {
     /// Loads the embedded catalogs, then overlays every `<locale>.toml` found in `dir`.
-    /// Returns every problem found, each with its place.
+    /// The embedded English catalog is the contract: it has exactly the keys the code uses.
+    /// Every locale must have all of them with the same placeholders, and an override may
+    /// only replace known keys. Returns every problem found, each with its place.
     pub fn load(dir: Option<&Path>) -> Result<Prompts, Vec<Diagnostic>> {
-        let mut locales = BTreeMap::new();
+        let mut locales: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         let mut sources = BTreeMap::new();
-        let mut texts: BTreeMap<String, (String, String)> = BTreeMap::new();
+        // Every file read: (file name, text, locale, its keys).
+        let mut files: Vec<(String, String, String, BTreeMap<String, String>)> = Vec::new();
         let mut diags = Vec::new();
         for (locale, file, text) in EMBEDDED {
             match parse(file, text) {
                 Ok(map) => {
-                    locales.insert(locale.to_string(), map);
+                    files.push((file.to_string(), text.to_string(), locale.to_string(), map))
                 }
                 Err(d) => diags.push(d),
             }
-            sources.insert(locale.to_string(), file.to_string());
-            texts.insert(locale.to_string(), (file.to_string(), text.to_string()));
         }
         if let Some(dir) = dir {
             match std::fs::read_dir(dir) {
@@ -156,77 +157,92 @@ impl Prompts {
                             continue;
                         };
                         let file = path.display().to_string();
-                        let text = match std::fs::read_to_string(&path) {
-                            Ok(t) => t,
-                            Err(e) => {
-                                diags.push(Diagnostic::at(
-                                    &file,
-                                    "",
-                                    None,
-                                    format!("cannot read: {e}"),
-                                    "check the file's permissions and encoding (UTF-8)",
-                                ));
-                                continue;
-                            }
-                        };
-                        match parse(&file, &text) {
-                            Ok(map) => {
-                                locales
-                                    .entry(locale.to_string())
-                                    .or_insert_with(BTreeMap::new)
-                                    .extend(map);
-                                sources.insert(locale.to_string(), file.clone());
-                                texts.insert(locale.to_string(), (file, text));
-                            }
-                            Err(d) => diags.push(d),
+                        match std::fs::read_to_string(&path) {
+                            Err(e) => diags.push(Diagnostic::at(
+                                &file,
+                                "",
+                                None,
+                                format!("cannot read: {e}"),
+                                "check the file's permissions and encoding (UTF-8)",
+                            )),
+                            Ok(text) => match parse(&file, &text) {
+                                Ok(map) => files.push((file, text, locale.to_string(), map)),
+                                Err(d) => diags.push(d),
+                            },
                         }
                     }
                 }
             }
         }
-        let p = Prompts { locales, sources };
-        diags.extend(p.check(&texts));
-        if diags.is_empty() { Ok(p) } else { Err(diags) }
-    }
-
-    fn check(&self, texts: &BTreeMap<String, (String, String)>) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
-        let Some(base) = self.locales.get(BASE_LOCALE) else {
+        let base: BTreeMap<String, String> = files
+            .iter()
+            .find(|f| f.2 == BASE_LOCALE)
+            .map(|f| f.3.clone())
+            .unwrap_or_default();
+        if base.is_empty() {
             diags.push(Diagnostic::at(
-                "prompts",
+                "prompts/en.toml",
                 "",
                 None,
-                "there is no `en` catalog",
+                "the English catalog is empty or unreadable",
                 "keep prompts/en.toml: every other locale falls back to it",
             ));
-            return diags;
-        };
-        for (locale, map) in &self.locales {
-            let (file, text) = texts.get(locale).cloned().unwrap_or_default();
-            for (key, en_text) in base {
-                match map.get(key) {
-                    None => diags.push(Diagnostic::at(&file, &text, None, format!("prompt `{key}` is missing in locale `{locale}`"), format!("add `{key}` (the English text is: {en_text:?})"))),
-                    Some(t) if placeholders(t) != placeholders(en_text) => diags.push(Diagnostic::at(
-                        &file,
-                        &text,
-                        key_line(&text, key),
-                        format!("prompt `{key}` in `{locale}` has placeholders {:?}, but `en` has {:?}", placeholders(t), placeholders(en_text)),
+        }
+        for (file, text, locale, map) in &files {
+            for (key, t) in map {
+                let place = key_line(text, key);
+                match base.get(key) {
+                    None => diags.push(Diagnostic::at(
+                        file,
+                        text,
+                        place,
+                        format!("prompt `{key}` in `{locale}` does not exist in `en`"),
+                        "fix the key's spelling; prompts/en.toml lists every key",
+                    )),
+                    Some(en) if placeholders(t) != placeholders(en) => diags.push(Diagnostic::at(
+                        file,
+                        text,
+                        place,
+                        format!(
+                            "prompt `{key}` in `{locale}` has placeholders {:?}, but `en` has {:?}",
+                            placeholders(t),
+                            placeholders(en)
+                        ),
                         "use the same {placeholders} as the English text",
                     )),
                     Some(_) => {}
                 }
             }
-            for key in map.keys().filter(|k| !base.contains_key(*k)) {
-                diags.push(Diagnostic::at(
-                    &file,
-                    &text,
-                    key_line(&text, key),
-                    format!("prompt `{key}` in `{locale}` does not exist in `en`"),
-                    "fix the key's spelling, or add it to prompts/en.toml first",
-                ));
+            locales
+                .entry(locale.clone())
+                .or_default()
+                .extend(map.clone());
+            sources.insert(locale.clone(), file.clone());
+        }
+        for (locale, map) in &locales {
+            let (file, text) = files
+                .iter()
+                .rev()
+                .find(|f| &f.2 == locale)
+                .map(|f| (f.0.clone(), f.1.clone()))
+                .unwrap_or_default();
+            for (key, en) in &base {
+                if !map.contains_key(key) {
+                    diags.push(Diagnostic::at(
+                        &file,
+                        &text,
+                        None,
+                        format!("prompt `{key}` is missing in locale `{locale}`"),
+                        format!("add `{key}` (the English text is: {en:?})"),
+                    ));
+                }
             }
         }
-        diags
+        if diags.is_empty() {
+            Ok(Prompts { locales, sources })
+        } else {
+            Err(diags)
+        }
     }
 
     /// The keys under `[answer]` (without the `answer.` prefix): what rules may name in

@@ -56,10 +56,12 @@ pub fn spawn_watcher(
     }
     let interval = Duration::from_millis(settings.config.triage.reload_interval_ms.max(1));
     let file = path.display().to_string();
+    // The text the live engine was compiled from (later: the last text seen, so that a
+    // refused change is logged once, not on every tick). Taken from the settings rather
+    // than read from the file, so that a change made between loading and this call is
+    // not missed.
+    let mut last_seen = Some(settings.rules_text.clone().into_bytes());
     Some(tokio::spawn(async move {
-        // The text the live engine was compiled from (or the last refused text), so that a
-        // refused change is logged once, not on every tick.
-        let mut last_seen = std::fs::read(&path).ok();
         let mut unreadable_logged = false;
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -87,10 +89,16 @@ pub fn spawn_watcher(
             if last_seen.as_deref() == Some(bytes.as_slice()) {
                 continue;
             }
-            last_seen = Some(bytes);
+            last_seen = Some(bytes.clone());
             let compiled = {
                 let settings = settings.clone();
-                tokio::task::spawn_blocking(move || settings.compile_rules()).await
+                let text = String::from_utf8(bytes);
+                tokio::task::spawn_blocking(move || match text {
+                    Ok(text) => settings.compile_rules_text(&text),
+                    // Let the reader produce its located "not valid UTF-8" diagnostic.
+                    Err(_) => settings.compile_rules(),
+                })
+                .await
             };
             let event = match compiled {
                 Ok(Ok(engine)) => {

@@ -65,9 +65,7 @@ where
     W: AsyncWrite + Unpin,
 {
     let settings = Arc::new(settings);
-    let live: LiveRules = Arc::new(ArcSwap::from_pointee(settings.compile_rules().map_err(
-        |d| anyhow::anyhow!("{}", d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
-    )?));
+    let live: LiveRules = Arc::new(ArcSwap::new(settings.engine.clone()));
     let (events, mut event_rx) = broadcast::channel(16);
     let watcher = reload::spawn_watcher(settings.clone(), live.clone(), events, shutdown.clone());
     let locale = settings.config.general.default_locale.clone();

@@ -625,7 +625,14 @@ impl Engine {
             }
         };
 
-        for (later, reason) in crate::shadow::unreachable(&rules, &b.patterns) {
+        // Only on an otherwise valid file: a rule with an error (an empty `any`, say) would
+        // look like it matches everything and cascade into confusing reports.
+        let shadowed = if b.diags.is_empty() {
+            crate::shadow::unreachable(&rules, &b.patterns)
+        } else {
+            Vec::new()
+        };
+        for (later, reason) in shadowed {
             let r = &rules[later];
             let span = raw.rules[later].get_ref().id.span();
             b.err(
@@ -821,12 +828,12 @@ impl Engine {
                 break;
             }
             match self.check(rule, ctx, signals, s) {
-                Err(reason) => {
+                Err(miss) => {
                     if let Some(t) = trace.as_deref_mut() {
                         t.push(Trace {
                             rule: rule.id.clone(),
                             line: rule.line,
-                            outcome: reason,
+                            outcome: miss.describe(ctx),
                         });
                     }
                 }
@@ -879,97 +886,120 @@ impl Engine {
         }
     }
 
-    /// Checks every condition of a candidate rule. `Ok` carries the evidence; `Err` the
-    /// first condition that failed, in words.
-    fn check(
+    /// Checks every condition of a candidate rule; `Err` names the first one that failed.
+    /// Cheap on failure: nothing is allocated unless the rule fires.
+    fn check<'r>(
         &self,
-        rule: &Rule,
+        rule: &'r Rule,
         ctx: &Context,
         signals: Signals,
         s: &Scratch,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, Miss<'r>> {
         let hit = |k: &Keyword| s.hits.binary_search(&k.pattern).is_ok();
         if let Some(k) = rule.none.iter().find(|k| hit(k)) {
-            return Err(format!("blocked: contains `{}` from `none`", k.text));
+            return Err(Miss::NoneWord(&k.text));
         }
         if let Some(k) = rule.all.iter().find(|k| !hit(k)) {
-            return Err(format!("not fired: `{}` from `all` is missing", k.text));
+            return Err(Miss::AllWord(&k.text));
         }
-        let mut matched: Vec<String> = rule.all.iter().map(|k| k.text.to_string()).collect();
-        if rule.has_any_group() {
-            let before = matched.len();
-            matched.extend(
-                rule.any
-                    .iter()
-                    .filter(|k| hit(k))
-                    .map(|k| k.text.to_string()),
-            );
-            for &ri in &rule.regex {
-                if s.regex_hits.binary_search(&ri).is_ok() {
-                    if let Some(m) = self.regexes[ri as usize].0.find(&s.norm.folded) {
-                        matched.push(m.as_str().to_string());
-                    }
-                }
-            }
-            if matched.len() == before {
-                return Err("not fired: nothing from `any` or `regex` matched".into());
-            }
+        let regex_hit = |ri: &u32| s.regex_hits.binary_search(ri).is_ok();
+        if rule.has_any_group() && !rule.any.iter().any(hit) && !rule.regex.iter().any(regex_hit) {
+            return Err(Miss::AnyGroup);
         }
-        if let Some(ps) = &rule.platforms {
-            if !ctx.platform.is_some_and(|p| ps.contains(&p)) {
-                return Err(format!(
-                    "filtered out: platform is {}",
-                    ctx.platform.map_or("unknown", |p| p.as_str())
-                ));
-            }
+        if let Some(ps) = &rule.platforms
+            && !ctx.platform.is_some_and(|p| ps.contains(&p))
+        {
+            return Err(Miss::Platform);
         }
-        if let Some(ls) = &rule.languages {
-            if !ctx
+        if let Some(ls) = &rule.languages
+            && !ctx
                 .language
                 .as_ref()
                 .is_some_and(|l| ls.iter().any(|f| f.matches(l)))
-            {
-                return Err(format!(
-                    "filtered out: language is {}",
-                    ctx.language.as_ref().map_or("unknown", |l| l.as_str())
-                ));
-            }
+        {
+            return Err(Miss::Language);
         }
-        if let Some(ts) = &rule.tiers {
-            if !ctx.tier.as_ref().is_some_and(|t| ts.contains(t)) {
-                return Err(format!(
-                    "filtered out: tier is {}",
-                    ctx.tier.as_ref().map_or("unknown", |t| t.as_str())
-                ));
-            }
+        if let Some(ts) = &rule.tiers
+            && !ctx.tier.as_ref().is_some_and(|t| ts.contains(t))
+        {
+            return Err(Miss::Tier);
         }
-        if let Some(h) = rule.hours {
-            let ok = match (h, ctx.business_hours) {
-                (Hours::In, Some(true)) | (Hours::Out, Some(false)) => true,
-                _ => false,
-            };
-            if !ok {
-                return Err(format!(
-                    "filtered out: {}",
-                    match ctx.business_hours {
-                        None => "business hours unknown",
-                        Some(true) => "within business hours",
-                        Some(false) => "outside business hours",
-                    }
-                ));
-            }
+        if let Some(h) = rule.hours
+            && !matches!(
+                (h, ctx.business_hours),
+                (Hours::In, Some(true)) | (Hours::Out, Some(false))
+            )
+        {
+            return Err(Miss::Hours);
         }
         if !signals.contains_all(rule.signals) {
-            let missing: Vec<&str> = rule
-                .signals
+            return Err(Miss::Signals(rule.signals, signals));
+        }
+        // The rule fires: gather the evidence.
+        let mut matched: Vec<String> = rule.all.iter().map(|k| k.text.to_string()).collect();
+        matched.extend(
+            rule.any
                 .iter()
-                .filter(|x| !signals.has(*x))
-                .map(Signal::as_str)
-                .collect();
-            return Err(format!("not fired: signal {} absent", missing.join(", ")));
+                .filter(|k| hit(k))
+                .map(|k| k.text.to_string()),
+        );
+        for ri in rule.regex.iter().filter(|ri| regex_hit(ri)) {
+            if let Some(m) = self.regexes[*ri as usize].0.find(&s.norm.folded) {
+                matched.push(m.as_str().to_string());
+            }
         }
         matched.extend(rule.signals.iter().map(|x| format!("signal:{x}")));
         Ok(matched)
+    }
+}
+
+/// Why a candidate rule did not fire (turned into words only for explanations).
+enum Miss<'r> {
+    NoneWord(&'r str),
+    AllWord(&'r str),
+    AnyGroup,
+    Platform,
+    Language,
+    Tier,
+    Hours,
+    Signals(Signals, Signals),
+}
+
+impl Miss<'_> {
+    fn describe(&self, ctx: &Context) -> String {
+        match self {
+            Miss::NoneWord(w) => format!("blocked: contains `{w}` from `none`"),
+            Miss::AllWord(w) => format!("not fired: `{w}` from `all` is missing"),
+            Miss::AnyGroup => "not fired: nothing from `any` or `regex` matched".into(),
+            Miss::Platform => format!(
+                "filtered out: platform is {}",
+                ctx.platform.map_or("unknown", |p| p.as_str())
+            ),
+            Miss::Language => format!(
+                "filtered out: language is {}",
+                ctx.language.as_ref().map_or("unknown", |l| l.as_str())
+            ),
+            Miss::Tier => format!(
+                "filtered out: tier is {}",
+                ctx.tier.as_ref().map_or("unknown", |t| t.as_str())
+            ),
+            Miss::Hours => format!(
+                "filtered out: {}",
+                match ctx.business_hours {
+                    None => "business hours unknown",
+                    Some(true) => "within business hours",
+                    Some(false) => "outside business hours",
+                }
+            ),
+            Miss::Signals(want, have) => {
+                let missing: Vec<&str> = want
+                    .iter()
+                    .filter(|x| !have.has(*x))
+                    .map(Signal::as_str)
+                    .collect();
+                format!("not fired: signal {} absent", missing.join(", "))
+            }
+        }
     }
 }
 

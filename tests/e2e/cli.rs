@@ -1,0 +1,436 @@
+//! The admin commands, run as the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    c.env_remove("SWITCHBOARD_CONFIG")
+        .env("SWITCHBOARD_LOG", "warn");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Every file under config/ validates: the config as a config, rule packs as rules.
+#[test]
+fn every_shipped_config_file_validates() {
+    let mut checked = 0;
+    let mut dirs = vec![repo().join("config")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let p = path.to_str().unwrap();
+            let is_rules = text.contains("default_category") || text.contains("[[rule]]");
+            let out = if is_rules {
+                run(&["check", "--rules", p])
+            } else {
+                run(&["check", "--config", p])
+            };
+            assert!(
+                out.status.success(),
+                "{p} does not validate:\n{}",
+                stderr(&out)
+            );
+            assert!(stdout(&out).starts_with("ok: "), "{}", stdout(&out));
+            checked += 1;
+        }
+    }
+    // switchboard.toml, rules.toml and examples/banking.toml at least.
+    assert!(checked >= 3, "only {checked} files checked");
+}
+
+#[test]
+fn check_passes_on_the_embedded_defaults_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().arg("check").current_dir(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("prompts en, zh-CN"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn check_reports_every_problem_with_its_place_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(
+        dir.path(),
+        "rules.toml",
+        r#"default_category = "general"
+[categories]
+general = "Other"
+billing = "Money"
+
+[[rule]]
+id = "refund"
+any = ["refund*"]
+category = "biling"
+answer = "no_such_answer"
+
+[[rule]]
+id = "refund"
+any = []
+regex = ['order (\d+']
+category = "billing"
+"#,
+    );
+    let out = run(&["check", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let f = rules.to_str().unwrap();
+    for needle in [
+        format!("{f}:9:12: error: unknown category `biling`"),
+        format!(
+            "{f}:10:10: error: rule `refund`: auto-answer `no_such_answer` is missing from the prompts"
+        ),
+        format!("{f}:13:6: error: duplicate rule id `refund` (first used on line 6)"),
+        format!("{f}:14:7: error: rule `refund` has an empty `any` list"),
+        format!("{f}:15:10: error: invalid regex in rule `refund`"),
+        "5 problems found; nothing was changed.".to_string(),
+    ] {
+        assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
+    }
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn check_reports_a_shadowed_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(
+        dir.path(),
+        "rules.toml",
+        "default_category = \"general\"\n[categories]\ngeneral = \"x\"\nbilling = \"y\"\n[[rule]]\nid = \"money\"\nany = [\"refund\", \"charge*\"]\ncategory = \"billing\"\n[[rule]]\nid = \"refund-status\"\nall = [\"refund\", \"status\"]\ncategory = \"general\"\n",
+    );
+    let out = run(&["check", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            ":10:6: error: rule `refund-status` can never fire: the earlier rule `money` (line 5)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_reports_config_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "sb.toml",
+        "[triage]\nrules = \"missing.toml\"\nrelaod = true\n",
+    );
+    let out = run(&["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("sb.toml:3:1: error: unknown field `relaod`"),
+        "{err}"
+    );
+
+    // A config naming a rules file that does not exist: the path, relative to the config.
+    let cfg = write(
+        dir.path(),
+        "sb.toml",
+        "[triage]\nrules = \"missing.toml\"\n",
+    );
+    let out = run(&["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("missing.toml") && err.contains("cannot read the file"),
+        "{err}"
+    );
+
+    // And one naming a rules file next to it that exists.
+    write(
+        dir.path(),
+        "mine.toml",
+        "default_category = \"general\"\n[categories]\ngeneral = \"x\"\n",
+    );
+    let cfg = write(dir.path(), "sb.toml", "[triage]\nrules = \"mine.toml\"\n");
+    let out = run(&["check", "--config", cfg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("(0 rules, 1 categories)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_rules_file_in_a_broken_encoding_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.toml");
+    std::fs::write(&p, b"default_category = \"gen\xffral\"\n").unwrap();
+    let out = run(&["check", "--rules", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("r.toml:1:24: error: the file is not valid UTF-8 here (byte 23)")
+            && stderr(&out).contains("save the file as UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rules_test_json_has_the_documented_fields() {
+    let out = run(&[
+        "rules",
+        "test",
+        "I was charged twice, I want a REFUND!!! Let me talk to a real person",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["category"], "billing");
+    assert_eq!(v["priority"], "high");
+    assert_eq!(v["escalate"], true);
+    assert_eq!(v["auto_answer"], "refund_policy");
+    assert!(
+        v["tags"].as_array().unwrap().iter().any(|t| t == "refund"),
+        "{v}"
+    );
+    let fired = v["fired"].as_array().unwrap();
+    assert!(fired.iter().any(|f| f["rule"] == "wants-human"), "{v}");
+    let refund = fired
+        .iter()
+        .find(|f| f["rule"] == "refund")
+        .expect("refund fired");
+    assert!(
+        refund["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m.as_str().unwrap().starts_with("refund")),
+        "{v}"
+    );
+    let signals = v["signals"].as_array().unwrap();
+    assert!(
+        signals.contains(&"human".into()) && signals.contains(&"anger".into()),
+        "{v}"
+    );
+}
+
+#[test]
+fn rules_test_explains_in_words() {
+    let out = run(&["rules", "test", "我要退款"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("category   billing"), "{s}");
+    assert!(
+        s.contains("answer     refund_policy: 退款审核通过后"),
+        "the answer is shown in the customer's language:\n{s}"
+    );
+    assert!(s.contains("fired (stop)  matched: 退款"), "{s}");
+}
+
+#[test]
+fn rules_test_filters_from_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(
+        dir.path(),
+        "r.toml",
+        "default_category = \"general\"\n[categories]\ngeneral = \"x\"\nbilling = \"y\"\n[[rule]]\nid = \"vip\"\nany = [\"refund\"]\ntier = [\"vip\"]\nplatform = [\"discord\"]\nhours = \"out\"\ncategory = \"billing\"\npriority = \"urgent\"\n",
+    );
+    let r = rules.to_str().unwrap();
+    let out = run(&[
+        "rules",
+        "test",
+        "refund",
+        "--rules",
+        r,
+        "--json",
+        "--tier",
+        "vip",
+        "--platform",
+        "discord",
+        "--hours",
+        "out",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["priority"], "urgent", "{v}");
+    let out = run(&[
+        "rules",
+        "test",
+        "refund",
+        "--rules",
+        r,
+        "--tier",
+        "vip",
+        "--platform",
+        "discord",
+        "--hours",
+        "in",
+    ]);
+    assert!(
+        stdout(&out).contains("filtered out: within business hours"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["rules", "test", "refund", "--platform", "slack"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("unknown platform `slack`: use one of telegram, discord, console"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn backtest_scores_reports_bad_rows_and_writes_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = b"id,text,label,extra\n1,I want a refund,billing,x\n2,where is my parcel?,shipping,x\n3,\"hello, there\",general,x\n4,only two fields\n5,the app crashed,technical,x\n".to_vec();
+    csv.extend_from_slice(
+        b"6,bad \xff utf8,billing,x\n7,\"multi\nline refund\",billing,x\n8,,general,x\n",
+    );
+    let input = dir.path().join("labelled.csv");
+    std::fs::write(&input, &csv).unwrap();
+    let preds = dir.path().join("pred.csv");
+    let out = run(&[
+        "rules",
+        "backtest",
+        input.to_str().unwrap(),
+        "--json",
+        "--predictions",
+        preds.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 5: missing field (the row has 2 fields, the header 4); row skipped"),
+        "{err}"
+    );
+    assert!(err.contains("line 7: invalid UTF-8; row skipped"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 6, "{v}");
+    assert_eq!(v["bad_rows"], 2, "{v}");
+    assert_eq!(v["accuracy"], 1.0, "{v}");
+    assert_eq!(v["macro_f1"], 1.0, "{v}");
+    let billing = v["per_category"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "billing")
+        .unwrap();
+    assert_eq!(billing["support"], 2);
+    assert_eq!(billing["precision"], 1.0);
+
+    let mut rdr = csv::Reader::from_path(&preds).unwrap();
+    assert_eq!(
+        rdr.headers().unwrap(),
+        vec![
+            "text",
+            "label",
+            "predicted",
+            "priority",
+            "escalate",
+            "fired"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 6);
+    assert_eq!(&rows[0][0], "I want a refund");
+    assert_eq!(&rows[0][2], "billing");
+    assert_eq!(&rows[0][3], "high");
+    assert_eq!(&rows[0][5], "refund");
+    assert_eq!(&rows[4][0], "multi\nline refund", "quoted newlines survive");
+}
+
+#[test]
+fn backtest_tables_for_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "l.csv",
+        "text,label\nrefund please,billing\nmy parcel is late,shipping\nhi,billing\n",
+    );
+    let out = run(&["rules", "backtest", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("3 rows scored, 0 unreadable"), "{s}");
+    assert!(s.contains("macro-F1  0.556"), "{s}");
+    assert!(s.contains("accuracy  0.667"), "{s}");
+    assert!(
+        s.contains("Confusion matrix (rows: label, columns: predicted)"),
+        "{s}"
+    );
+    assert!(s.contains("Rules that never fired:"), "{s}");
+}
+
+#[test]
+fn backtest_without_label_column_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "l.csv", "message,intent\nrefund,billing\n");
+    let out = run(&["rules", "backtest", input.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "the header must have a `text` and a `label` column, but it is `message,intent`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn demo_runs_without_config_or_tokens() {
+    let out = run(&["demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("category billing, priority high"), "{s}");
+    assert!(s.contains("→ 立即转人工"), "{s}");
+}
+
+#[test]
+fn run_reads_the_console_until_end_of_input() {
+    use std::io::Write;
+    let mut child = bin()
+        .arg("run")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("where is my parcel\n\n我要退款\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.contains("category shipping"), "{s}");
+    assert!(s.contains("类别 billing"), "{s}");
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the whole program: the real `switchboard` binary and its runtime.
+//!
+//! - `cli`: the admin commands (`check`, `rules test`, `rules backtest`, `demo`) run as a
+//!   process, asserting on exit status and output; every shipped config file validates.
+//! - `reload`: the rules watcher and the console channel, in process, against files in a
+//!   temporary directory.
+//!
+//! Nothing here needs the internet or a token.
+
+mod cli;
+mod reload;
