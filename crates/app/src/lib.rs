@@ -13,6 +13,8 @@
 //!
 //! `main.rs` only parses arguments, sets up logging and calls in here.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -9,6 +9,8 @@
 //! This crate does no I/O and knows nothing of tokio, sled, teloxide or serenity: every
 //! other crate depends on it, and it depends on none of them (see DESIGN.md, "Layout").
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -11,6 +11,8 @@
 //! The crate is pure: no I/O and no async runtime. Reading files, watching them and
 //! printing reports is the binary's job (DESIGN.md, "Layout").
 
+#![warn(missing_docs)]
+
 pub mod backtest;
 pub mod engine;
 pub mod error;
