@@ -29,6 +29,22 @@ pub fn print_diagnostics(err: &mut dyn Write, diags: &[Diagnostic]) -> io::Resul
     )
 }
 
+/// Loads and validates everything; on problems prints them to `err` and returns `None`
+/// (the caller exits 1).
+pub fn load_or_report(
+    config: Option<&Path>,
+    rules: Option<&Path>,
+    err: &mut dyn Write,
+) -> Result<Option<Settings>> {
+    match Settings::load(config, rules) {
+        Ok(s) => Ok(Some(s)),
+        Err(diags) => {
+            print_diagnostics(err, &diags)?;
+            Ok(None)
+        }
+    }
+}
+
 /// `switchboard check`: 0 when config, rules and prompts are all valid, 1 otherwise.
 pub fn check(
     config: Option<&Path>,
@@ -102,12 +118,8 @@ pub fn rules_test(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32> {
-    let settings = match Settings::load(config, args.rules.as_deref()) {
-        Ok(s) => s,
-        Err(diags) => {
-            print_diagnostics(err, &diags)?;
-            return Ok(1);
-        }
+    let Some(settings) = load_or_report(config, args.rules.as_deref(), err)? else {
+        return Ok(1);
     };
     let ctx = context(args)?;
     let ex = settings.engine.explain(&args.text, &ctx);
@@ -212,12 +224,8 @@ pub fn backtest(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32> {
-    let settings = match Settings::load(config, args.rules.as_deref()) {
-        Ok(s) => s,
-        Err(diags) => {
-            print_diagnostics(err, &diags)?;
-            return Ok(1);
-        }
+    let Some(settings) = load_or_report(config, args.rules.as_deref(), err)? else {
+        return Ok(1);
     };
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}; check the path", args.file.display()))?;

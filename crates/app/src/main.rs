@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use switchboard::cli::{Cli, Command, RulesCommand};
-use switchboard::{commands, config::Settings, demo, runtime};
+use switchboard::{commands, demo, runtime};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -44,23 +44,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(RulesCommand::Backtest(args)) => {
             commands::backtest(config, &args, &mut out, &mut err)?
         }
-        Command::Demo => match Settings::load(config, None) {
-            Ok(s) => {
+        Command::Demo => match commands::load_or_report(config, None, &mut err)? {
+            Some(s) => {
                 demo::run(&s, &mut out)?;
                 0
             }
-            Err(d) => {
-                commands::print_diagnostics(&mut err, &d)?;
-                1
-            }
+            None => 1,
         },
         Command::Run => {
-            let settings = match Settings::load(config, None) {
-                Ok(s) => s,
-                Err(d) => {
-                    commands::print_diagnostics(&mut err, &d)?;
-                    return Ok(1);
-                }
+            let Some(settings) = commands::load_or_report(config, None, &mut err)? else {
+                return Ok(1);
             };
             drop((out, err));
             let rt = tokio::runtime::Builder::new_multi_thread()
