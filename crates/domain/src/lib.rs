@@ -5,6 +5,10 @@
 //! - [`Priority`]: the four ticket priorities, ordered so that "raise" is `max`.
 //! - [`Category`], [`Tier`], [`Language`]: validated newtypes for the names admins write in
 //!   config and rules, so that a category can never be confused with a tag or a tier.
+//! - [`ids`]: typed ids ([`TicketId`] shown as `T-1042`, [`PartyId`], [`ChatId`],
+//!   [`UpdateKey`]) and time ([`Timestamp`], [`Millis`]).
+//! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`].
+//! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
 //!
 //! This crate does no I/O and knows nothing of tokio, sled, teloxide or serenity: every
 //! other crate depends on it, and it depends on none of them (see DESIGN.md, "Layout").
@@ -15,6 +19,14 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+pub mod ids;
+pub mod io;
+pub mod ticket;
+
+pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
+pub use io::{Button, Destination, Inbound, Outbound, Place, Sender, What};
+pub use ticket::{Agent, Author, Customer, Message, Resolution, Ticket, TicketEvent, TicketStatus};
 
 /// An error in a name written by a person (in config, rules or a command line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

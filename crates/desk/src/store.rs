@@ -1,0 +1,339 @@
+//! The storage the desk needs, as a trait (conduit's `service/*/data.rs` is the model), and
+//! an in-memory implementation for the desk's own tests.
+//!
+//! The desk only reads through [`Store`]; every change it wants is one [`Transition`] that
+//! the store applies atomically ([`Store::commit`]) — records, outbox and jobs together —
+//! and makes durable with [`Store::flush`]. Several commits may share one flush (group
+//! commit): the runtime acknowledges an update only after a flush that began after its
+//! commit returned.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use switchboard_domain::{
+    Agent, ChatId, Customer, Message, Outbound, PartyId, Ticket, TicketId, TicketStatus, Timestamp,
+    UpdateKey,
+};
+
+/// Why a store operation failed. Variants say what the caller can do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer changed the ticket since it was read: read again and retry.
+    #[error(
+        "ticket {ticket} was changed by someone else (stored version {stored}, expected {expected}); retry"
+    )]
+    Conflict {
+        /// The ticket.
+        ticket: TicketId,
+        /// The version in the store.
+        stored: u64,
+        /// The version the write was based on.
+        expected: u64,
+    },
+    /// The disk is full: nothing was written; free space and retry.
+    #[error("the disk is full; nothing was written: free space and retry")]
+    Full,
+    /// The data on disk could not be read.
+    #[error("the store is damaged: {0}")]
+    Corrupt(String),
+    /// The store was written by a newer Switchboard.
+    #[error(
+        "the store has schema version {found}, newer than this program's {supported}: upgrade Switchboard"
+    )]
+    TooNew {
+        /// The version on disk.
+        found: u32,
+        /// The newest this program knows.
+        supported: u32,
+    },
+    /// Any other I/O problem.
+    #[error("store I/O failed: {0}")]
+    Io(String),
+}
+
+/// A unique, increasing id of an outbox entry (assigned by the store at commit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OutboxId(pub u64);
+
+/// A unique, increasing id of a job (assigned by the store at commit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct JobId(pub u64);
+
+/// What a timer does when it falls due. Jobs are checked when they fire: a job whose
+/// reason has gone (the customer answered, the ticket was reopened) does nothing, so jobs
+/// never need to be found and cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKind {
+    /// The customer did not answer "Did this solve it?": hand the ticket to a person.
+    SelfServiceTimeout {
+        /// The ticket.
+        ticket: TicketId,
+        /// The ticket version when the question was asked; a changed ticket ignores it.
+        asked_version: u64,
+    },
+}
+
+/// A timer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// When it falls due.
+    pub due: Timestamp,
+    /// What it does.
+    pub kind: JobKind,
+}
+
+/// Everything one event changes, applied atomically by [`Store::commit`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    /// The update to remember as handled (idempotency).
+    pub seen: Option<UpdateKey>,
+    /// Customer profiles to write.
+    pub customers: Vec<Customer>,
+    /// Tickets to write; each `version` must be one more than the stored one (or 1 for a
+    /// new ticket), else the commit fails with [`StoreError::Conflict`].
+    pub tickets: Vec<Ticket>,
+    /// Messages to append.
+    pub messages: Vec<(TicketId, Message)>,
+    /// The highest ticket number now used, when a ticket was opened.
+    pub last_ticket_id: Option<u64>,
+    /// Agents seen (by name), for `/transfer NAME`.
+    pub agents: Vec<Agent>,
+    /// Messages to deliver.
+    pub outbound: Vec<Outbound>,
+    /// Timers to set.
+    pub jobs: Vec<Job>,
+    /// Timers that fired and were handled.
+    pub done_jobs: Vec<JobId>,
+    /// Platform references (a thread, a message id) that point at a ticket.
+    pub links: Vec<(String, TicketId)>,
+}
+
+impl Transition {
+    /// Whether committing it would change nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Transition::default()
+    }
+}
+
+/// What a commit assigned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// The outbox ids of the transition's outbound messages, in order.
+    pub outbox: Vec<OutboxId>,
+}
+
+/// The storage the desk needs. Reads see every commit that returned, flushed or not.
+pub trait Store: Send + Sync {
+    /// Whether the update was handled already.
+    fn seen(&self, key: &UpdateKey) -> Result<bool, StoreError>;
+    /// A customer's profile.
+    fn customer(&self, id: &PartyId) -> Result<Option<Customer>, StoreError>;
+    /// A ticket.
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// The newest ticket of this customer in this conversation, open or not.
+    fn latest_ticket(
+        &self,
+        customer: &PartyId,
+        chat: &ChatId,
+    ) -> Result<Option<TicketId>, StoreError>;
+    /// The highest ticket number used so far (0 in a new store).
+    fn last_ticket_id(&self) -> Result<u64, StoreError>;
+    /// A ticket's messages, in order.
+    fn messages(&self, ticket: TicketId) -> Result<Vec<Message>, StoreError>;
+    /// An agent by name (case-insensitive).
+    fn agent(&self, name: &str) -> Result<Option<Agent>, StoreError>;
+    /// The ticket a platform reference points at.
+    fn linked_ticket(&self, reference: &str) -> Result<Option<TicketId>, StoreError>;
+    /// Tickets, oldest first, optionally only those with `status`.
+    fn tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError>;
+    /// Applies a transition atomically. Not yet durable: see [`Store::flush`].
+    fn commit(&self, t: &Transition) -> Result<Committed, StoreError>;
+    /// Makes every commit that returned before this call durable.
+    fn flush(&self) -> Result<(), StoreError>;
+    /// Jobs due at or before `now`, earliest first, at most `limit`.
+    fn due_jobs(&self, now: Timestamp, limit: usize) -> Result<Vec<(JobId, Job)>, StoreError>;
+    /// When the next job falls due, if any.
+    fn next_due(&self) -> Result<Option<Timestamp>, StoreError>;
+    /// Undelivered outbound messages, oldest first, at most `limit`.
+    fn outbox(&self, limit: usize) -> Result<Vec<(OutboxId, Outbound)>, StoreError>;
+    /// Removes a delivered outbox entry (removing a missing one is not an error).
+    fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError>;
+}
+
+#[derive(Default)]
+struct Memory {
+    seen: HashSet<UpdateKey>,
+    customers: HashMap<PartyId, Customer>,
+    tickets: BTreeMap<TicketId, Ticket>,
+    latest: HashMap<(PartyId, ChatId), TicketId>,
+    last_ticket_id: u64,
+    messages: HashMap<TicketId, Vec<Message>>,
+    agents: BTreeMap<String, Agent>,
+    links: HashMap<String, TicketId>,
+    jobs: BTreeMap<(Timestamp, JobId), Job>,
+    outbox: BTreeMap<OutboxId, Outbound>,
+    next_id: u64,
+}
+
+/// A store in memory: for the desk's tests and the store contract suite. Not durable.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Memory>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
+        // A panic while holding the lock leaves consistent data (every commit checks first
+        // and writes after), so a poisoned lock is safe to use.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Checks every ticket write of `t` against the stored versions.
+pub fn check_versions(
+    t: &Transition,
+    stored: impl Fn(TicketId) -> Option<u64>,
+) -> Result<(), StoreError> {
+    for ticket in &t.tickets {
+        let expected = ticket.version.saturating_sub(1);
+        let now = stored(ticket.id).unwrap_or(0);
+        if now != expected {
+            return Err(StoreError::Conflict {
+                ticket: ticket.id,
+                stored: now,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Store for MemoryStore {
+    fn seen(&self, key: &UpdateKey) -> Result<bool, StoreError> {
+        Ok(self.lock().seen.contains(key))
+    }
+    fn customer(&self, id: &PartyId) -> Result<Option<Customer>, StoreError> {
+        Ok(self.lock().customers.get(id).cloned())
+    }
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        Ok(self.lock().tickets.get(&id).cloned())
+    }
+    fn latest_ticket(
+        &self,
+        customer: &PartyId,
+        chat: &ChatId,
+    ) -> Result<Option<TicketId>, StoreError> {
+        Ok(self
+            .lock()
+            .latest
+            .get(&(customer.clone(), chat.clone()))
+            .copied())
+    }
+    fn last_ticket_id(&self) -> Result<u64, StoreError> {
+        Ok(self.lock().last_ticket_id)
+    }
+    fn messages(&self, ticket: TicketId) -> Result<Vec<Message>, StoreError> {
+        Ok(self
+            .lock()
+            .messages
+            .get(&ticket)
+            .cloned()
+            .unwrap_or_default())
+    }
+    fn agent(&self, name: &str) -> Result<Option<Agent>, StoreError> {
+        Ok(self.lock().agents.get(&name.to_lowercase()).cloned())
+    }
+    fn linked_ticket(&self, reference: &str) -> Result<Option<TicketId>, StoreError> {
+        Ok(self.lock().links.get(reference).copied())
+    }
+    fn tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError> {
+        Ok(self
+            .lock()
+            .tickets
+            .values()
+            .filter(|t| status.is_none_or(|s| t.status == s))
+            .cloned()
+            .collect())
+    }
+    fn commit(&self, t: &Transition) -> Result<Committed, StoreError> {
+        let mut m = self.lock();
+        check_versions(t, |id| m.tickets.get(&id).map(|x| x.version))?;
+        if let Some(k) = &t.seen {
+            m.seen.insert(k.clone());
+        }
+        for c in &t.customers {
+            m.customers.insert(c.id.clone(), c.clone());
+        }
+        for ticket in &t.tickets {
+            let key = (ticket.customer.clone(), ticket.chat.clone());
+            let newer = m.latest.get(&key).is_none_or(|old| *old <= ticket.id);
+            if newer {
+                m.latest.insert(key, ticket.id);
+            }
+            m.tickets.insert(ticket.id, ticket.clone());
+        }
+        for (id, msg) in &t.messages {
+            m.messages.entry(*id).or_default().push(msg.clone());
+        }
+        if let Some(n) = t.last_ticket_id {
+            m.last_ticket_id = m.last_ticket_id.max(n);
+        }
+        for a in &t.agents {
+            m.agents.insert(a.name.to_lowercase(), a.clone());
+        }
+        for (r, id) in &t.links {
+            m.links.insert(r.clone(), *id);
+        }
+        for id in &t.done_jobs {
+            m.jobs.retain(|(_, j), _| j != id);
+        }
+        for job in &t.jobs {
+            m.next_id += 1;
+            let id = JobId(m.next_id);
+            m.jobs.insert((job.due, id), job.clone());
+        }
+        let mut outbox = Vec::new();
+        for o in &t.outbound {
+            m.next_id += 1;
+            let id = OutboxId(m.next_id);
+            m.outbox.insert(id, o.clone());
+            outbox.push(id);
+        }
+        Ok(Committed { outbox })
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn due_jobs(&self, now: Timestamp, limit: usize) -> Result<Vec<(JobId, Job)>, StoreError> {
+        Ok(self
+            .lock()
+            .jobs
+            .iter()
+            .take_while(|((due, _), _)| *due <= now)
+            .take(limit)
+            .map(|((_, id), j)| (*id, j.clone()))
+            .collect())
+    }
+    fn next_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.lock().jobs.keys().next().map(|(due, _)| *due))
+    }
+    fn outbox(&self, limit: usize) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
+        Ok(self
+            .lock()
+            .outbox
+            .iter()
+            .take(limit)
+            .map(|(id, o)| (*id, o.clone()))
+            .collect())
+    }
+    fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
+        self.lock().outbox.remove(&id);
+        Ok(())
+    }
+}

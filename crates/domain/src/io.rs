@@ -1,0 +1,103 @@
+//! What crosses the boundary between the channel adapters and the desk: [`Inbound`] (an
+//! update turned into plain data by an adapter) and [`Outbound`] (a message the desk wants
+//! sent). Neither knows anything of Telegram or Discord.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ChatId, PartyId, TicketId, Timestamp, UpdateKey};
+
+/// Who sent an update, as the platform describes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    /// Their platform identity.
+    pub id: PartyId,
+    /// Their display name.
+    pub name: String,
+    /// Their handle, when the platform has one.
+    pub username: Option<String>,
+    /// The platform's language hint (Telegram's `language_code`), if any.
+    pub language: Option<String>,
+}
+
+/// Where an update came from. `Staff` is produced only by an adapter that matched the
+/// configured staff space (a chat, a role): never from what a message says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Place {
+    /// A conversation where the bot serves customers.
+    Customer {
+        /// The chat.
+        chat: ChatId,
+    },
+    /// The staff space. The ticket is named directly (a console line, a button), or by the
+    /// thread or the message it replies to, which the desk looks up in the store.
+    Staff {
+        /// The ticket, when the update names it.
+        ticket: Option<TicketId>,
+        /// The platform's thread (topic, Discord thread), when there is one.
+        thread: Option<String>,
+        /// The platform message this one replies to, when it does.
+        reply_to: Option<String>,
+    },
+}
+
+/// What an update carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum What {
+    /// Text (commands such as `/claim` are text too; the desk parses them).
+    Text(String),
+    /// A button press, with the payload the desk put on the button.
+    Button(String),
+}
+
+/// One update from a channel, as plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// Unique per platform update: a repeated update is dropped.
+    pub key: UpdateKey,
+    /// When the platform says it happened.
+    pub at: Timestamp,
+    /// Who sent it.
+    pub from: Sender,
+    /// Where.
+    pub place: Place,
+    /// What.
+    pub what: What,
+}
+
+/// A button under a message: a label for people and a payload for the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    /// What the person sees.
+    pub label: String,
+    /// What comes back when it is pressed (small: Telegram allows 64 bytes).
+    pub payload: String,
+}
+
+/// Where an outbound message goes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Destination {
+    /// A customer's conversation.
+    Customer {
+        /// The chat.
+        chat: ChatId,
+    },
+    /// A ticket's thread in the staff space (the adapter creates it on first use).
+    Ticket {
+        /// The ticket.
+        ticket: TicketId,
+    },
+}
+
+/// A message the desk wants delivered. Stored in the outbox in the same transaction as the
+/// change that caused it, and delivered at least once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbound {
+    /// Where to.
+    pub to: Destination,
+    /// The text, ready to show (the adapter escapes it for the platform).
+    pub text: String,
+    /// Buttons under it.
+    pub buttons: Vec<Button>,
+    /// The ticket it belongs to, if any (for reply mapping).
+    pub ticket: Option<TicketId>,
+}

@@ -1,0 +1,201 @@
+//! Tickets, customers and messages: the records the desk keeps and the store persists.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Category, ChatId, PartyId, Priority, TicketId, Tier, Timestamp};
+
+/// Where a ticket is in its life. Legal moves are decided by the desk:
+/// `SelfService -> Queued | Resolved`, `Queued -> Claimed | Resolved`,
+/// `Claimed -> Queued | Claimed (transfer) | Resolved`, `Resolved -> Queued (reopen)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// The bot answered; the customer was asked "Did this solve it?".
+    SelfService,
+    /// Handed to humans, waiting for an agent to claim it.
+    Queued,
+    /// An agent has it.
+    Claimed,
+    /// Solved (by an agent or by self-service); a message within the reopen window
+    /// reopens it.
+    Resolved,
+}
+
+impl TicketStatus {
+    /// The name used in commands and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::SelfService => "self_service",
+            TicketStatus::Queued => "queued",
+            TicketStatus::Claimed => "claimed",
+            TicketStatus::Resolved => "resolved",
+        }
+    }
+
+    /// Every status.
+    pub const ALL: [TicketStatus; 4] = [
+        TicketStatus::SelfService,
+        TicketStatus::Queued,
+        TicketStatus::Claimed,
+        TicketStatus::Resolved,
+    ];
+
+    /// Whether the ticket still needs something (anything but resolved).
+    pub fn is_open(self) -> bool {
+        self != TicketStatus::Resolved
+    }
+}
+
+impl std::str::FromStr for TicketStatus {
+    type Err = crate::NameError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().replace('-', "_");
+        TicketStatus::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(&t))
+            .ok_or_else(|| crate::NameError::Unknown {
+                what: "status",
+                given: s.to_string(),
+                allowed: "self_service, queued, claimed, resolved",
+            })
+    }
+}
+
+/// An agent as the desk knows them: their platform identity and the name customers see.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Agent {
+    /// The agent's platform identity.
+    pub id: PartyId,
+    /// Their display name.
+    pub name: String,
+}
+
+/// How a ticket was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum Resolution {
+    /// The customer said the automatic answer solved it (a deflection).
+    SelfService,
+    /// An agent closed it.
+    Agent {
+        /// The agent's name.
+        name: String,
+    },
+}
+
+/// Something that happened to a ticket, with when and who: the ticket's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    /// When.
+    pub at: Timestamp,
+    /// What, as a short stable word (`opened`, `triaged`, `handed_off`, `claimed`, …).
+    pub kind: String,
+    /// Who did it, when a person did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// Details (`billing -> shipping`, the rule ids, …).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// A ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Its number.
+    pub id: TicketId,
+    /// The customer it belongs to.
+    pub customer: PartyId,
+    /// The customer's name when the ticket was opened (for cards and listings).
+    pub customer_name: String,
+    /// The conversation it lives in on the customer's side.
+    pub chat: ChatId,
+    /// Where it is in its life.
+    pub status: TicketStatus,
+    /// Its category.
+    pub category: Category,
+    /// Its priority.
+    pub priority: Priority,
+    /// Tags from triage and agents.
+    pub tags: Vec<String>,
+    /// The triage rules that fired on the opening message.
+    pub rules: Vec<String>,
+    /// The locale the customer is answered in.
+    pub locale: String,
+    /// The agent who has it (status `Claimed`).
+    pub assignee: Option<Agent>,
+    /// When it was opened.
+    pub opened_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// When it was handed to humans.
+    pub handed_off_at: Option<Timestamp>,
+    /// When an agent first wrote to the customer.
+    pub first_response_at: Option<Timestamp>,
+    /// When it was resolved (the last time).
+    pub resolved_at: Option<Timestamp>,
+    /// How it was resolved.
+    pub resolution: Option<Resolution>,
+    /// The older ticket this one follows up (opened after that one's reopen window).
+    pub previous: Option<TicketId>,
+    /// How many times it was reopened.
+    pub reopened: u32,
+    /// How many messages it has (customer, agent, bot and notes).
+    pub messages: u32,
+    /// The audit trail.
+    pub events: Vec<TicketEvent>,
+    /// Bumped on every change; the store refuses a write based on an older version.
+    pub version: u64,
+}
+
+/// Who wrote a message of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "role", content = "name")]
+pub enum Author {
+    /// The customer (their name).
+    Customer(String),
+    /// An agent (their name).
+    Agent(String),
+    /// The bot.
+    Bot,
+}
+
+/// One message of a ticket's conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Position in the ticket, from 1.
+    pub seq: u32,
+    /// When it was received or sent.
+    pub at: Timestamp,
+    /// Who wrote it.
+    pub author: Author,
+    /// The text.
+    pub text: String,
+    /// An internal note: never shown to the customer.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// A customer's profile, one per platform identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The platform identity.
+    pub id: PartyId,
+    /// The name the platform shows.
+    pub display_name: String,
+    /// The handle, when the platform has one.
+    pub username: Option<String>,
+    /// The language the platform reports, or the last one guessed from their text.
+    pub language: Option<String>,
+    /// The first message.
+    pub first_seen: Timestamp,
+    /// The tier (from config or `customers import`).
+    pub tier: Option<Tier>,
+    /// Blocked customers' messages are recorded but open nothing and get no answer.
+    pub blocked: bool,
+    /// Their tickets, newest last (the last few, for agents' cards).
+    pub tickets: Vec<TicketId>,
+    /// Times of their recent messages (the rate limit's window).
+    pub recent: Vec<Timestamp>,
+    /// When they were last told they are sending too fast (to tell them once).
+    pub throttled_at: Option<Timestamp>,
+}

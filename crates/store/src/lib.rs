@@ -1,0 +1,3 @@
+//! Switchboard's sled store (work in progress).
+
+#![warn(missing_docs)]
