@@ -222,7 +222,7 @@ impl Settings {
             ));
         }
         let prompts_dir = (!config.prompts.dir.is_empty()).then(|| resolve(&config.prompts.dir));
-        let prompts = match Prompts::load(prompts_dir.as_deref()) {
+        let prompts = match crate::prompts::load(prompts_dir.as_deref()) {
             Ok(p) => Some(p),
             Err(d) => {
                 diags.extend(d);

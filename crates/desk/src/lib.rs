@@ -3,6 +3,7 @@
 //! Parts:
 //! - [`store`]: the [`Store`] trait the desk reads through, the [`Transition`] it returns,
 //!   timers ([`Job`]) and the in-memory [`MemoryStore`].
+//! - [`prompts`]: every user-facing sentence by key and locale, validated, with fallback.
 //! - `contract` (feature `contract`): the test suite every `Store` must pass.
 //!
 //! The desk is deterministic: the same stored state, event and `now` give the same
@@ -12,6 +13,7 @@
 
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod prompts;
 pub mod store;
 
 pub use store::{
