@@ -3,6 +3,8 @@
 //! Parts:
 //! - [`store`]: the [`Store`] trait the desk reads through, the [`Transition`] it returns,
 //!   timers ([`Job`]) and the in-memory [`MemoryStore`].
+//! - [`config`]: the `[desk]` settings ([`DeskConfig`]).
+//! - [`desk`]: the workflow, [`Desk::handle`]: `(state, event, now) -> Transition`.
 //! - [`prompts`]: every user-facing sentence by key and locale, validated, with fallback.
 //! - `contract` (feature `contract`): the test suite every `Store` must pass.
 //!
@@ -11,11 +13,15 @@
 
 #![warn(missing_docs)]
 
+pub mod config;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod desk;
 pub mod prompts;
 pub mod store;
 
+pub use config::DeskConfig;
+pub use desk::{Desk, Event};
 pub use store::{
     Committed, Job, JobId, JobKind, MemoryStore, OutboxId, Store, StoreError, Transition,
 };

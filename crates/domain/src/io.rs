@@ -86,6 +86,8 @@ pub enum Destination {
         /// The ticket.
         ticket: TicketId,
     },
+    /// The staff space itself, outside any ticket (answers to `/queue`, alerts).
+    StaffSpace,
 }
 
 /// A message the desk wants delivered. Stored in the outbox in the same transaction as the

@@ -1,0 +1,108 @@
+//! The desk's settings: the `[desk]` section of config/switchboard.toml. Every field has a
+//! default equal to that file's, so a config holds only what differs.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use switchboard_domain::{Millis, Priority};
+
+/// How agents' messages are signed to customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signature {
+    /// "Alice: …"
+    Name,
+    /// "Support: …" (the `desk.support_name` prompt).
+    Anonymous,
+}
+
+/// Expected time to a first answer, per priority (said in the acknowledgement).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Targets {
+    /// For low priority.
+    pub low: Millis,
+    /// For normal priority.
+    pub normal: Millis,
+    /// For high priority.
+    pub high: Millis,
+    /// For urgent priority.
+    pub urgent: Millis,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            low: Millis::hours(24),
+            normal: Millis::hours(4),
+            high: Millis::hours(1),
+            urgent: Millis::mins(15),
+        }
+    }
+}
+
+impl Targets {
+    /// The target for `p`.
+    pub fn get(&self, p: Priority) -> Millis {
+        match p {
+            Priority::Low => self.low,
+            Priority::Normal => self.normal,
+            Priority::High => self.high,
+            Priority::Urgent => self.urgent,
+        }
+    }
+}
+
+/// `[desk]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeskConfig {
+    /// A message within this time after a ticket was resolved reopens it; later, it opens
+    /// a new ticket linked to the old one.
+    pub reopen_window: Millis,
+    /// Without an answer to "Did this solve it?" within this time, a person takes over.
+    pub self_service_timeout: Millis,
+    /// How agents' messages are signed.
+    pub agent_signature: Signature,
+    /// The language of the staff space.
+    pub staff_locale: String,
+    /// An agent's message starting with this is an internal note (also `/note`).
+    pub note_prefix: String,
+    /// A customer with this many open tickets opens no more; new messages join the newest.
+    pub max_open_tickets: u32,
+    /// More than this many messages from one customer within `rate_window` are recorded but
+    /// not relayed, and the customer is asked once to slow down.
+    pub rate_limit: u32,
+    /// The rate limit's window.
+    pub rate_window: Millis,
+    /// Longer messages are cut to this many characters (the customer is told).
+    pub max_message_chars: usize,
+    /// How many messages of the conversation the agents' card shows.
+    pub card_messages: usize,
+    /// How many of the customer's previous tickets the card lists.
+    pub card_tickets: usize,
+    /// Expected time to a first answer, per priority.
+    pub first_response: Targets,
+    /// Customer tiers by platform identity (`"telegram:12345" = "vip"`).
+    pub tiers: BTreeMap<String, String>,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        DeskConfig {
+            reopen_window: Millis::hours(72),
+            self_service_timeout: Millis::mins(15),
+            agent_signature: Signature::Name,
+            staff_locale: "en".into(),
+            note_prefix: "//".into(),
+            max_open_tickets: 3,
+            rate_limit: 10,
+            rate_window: Millis::mins(1),
+            max_message_chars: 4000,
+            card_messages: 10,
+            card_tickets: 3,
+            first_response: Targets::default(),
+            tiers: BTreeMap::new(),
+        }
+    }
+}

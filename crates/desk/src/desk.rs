@@ -1,0 +1,1560 @@
+//! The workflow: `(stored state, event, now) -> Transition`.
+//!
+//! [`Desk::handle`] reads what it needs through the [`Store`] and returns every change as one
+//! [`Transition`]: ticket and customer records, messages, outbound messages, timers. It never
+//! writes, sleeps or reads a clock, so the same state, event and `now` always give the same
+//! transition, and tests run on a manual clock.
+//!
+//! The ticket lifecycle:
+//! - A customer's first message opens a ticket (triaged by the rules in force). With an
+//!   auto-answer, and no escalation or request for a person, the bot answers and asks "Did
+//!   this solve it?" (`SelfService`); otherwise the ticket goes to the staff space (`Queued`)
+//!   as a card with Claim and Close buttons.
+//! - Yes resolves it (a deflection); No, a request for a person, or no answer within
+//!   `self_service_timeout` hands it to the team.
+//! - An agent claims it (first claim wins: events are handled one at a time and every write
+//!   is checked against the ticket's version), writes to the customer through the bot, adds
+//!   notes, changes priority or category, releases, transfers, and closes (`Resolved`).
+//! - A message within `reopen_window` after resolution reopens it; later, it opens a new
+//!   ticket that names the old one.
+
+use std::collections::BTreeMap;
+
+use switchboard_domain::{
+    Agent, Author, Button, Category, ChatId, Customer, Destination, Inbound, Message, Millis,
+    Outbound, PartyId, Place, Priority, Resolution, Sender, Ticket, TicketEvent, TicketId,
+    TicketStatus, Tier, Timestamp, What,
+};
+use switchboard_triage::normalize::guess_language;
+use switchboard_triage::{Context, Engine, Signal, Verdict};
+
+use crate::config::{DeskConfig, Signature};
+use crate::prompts::Prompts;
+use crate::store::{Job, JobId, JobKind, Store, StoreError, Transition};
+
+/// Something for the desk to handle.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// An update from a channel.
+    Inbound(Inbound),
+    /// A timer that fell due.
+    Due {
+        /// The job's id (marked done in the transition).
+        id: JobId,
+        /// The job.
+        job: Job,
+    },
+}
+
+/// The support workflow. Holds configuration only; all state is in the store.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    cfg: DeskConfig,
+    default_locale: String,
+    prompts: Prompts,
+}
+
+/// Button payloads. Short (Telegram allows 64 bytes) and checked on every press: a payload
+/// is only a request, never a permission.
+mod payload {
+    pub const YES: &str = "yes";
+    pub const NO: &str = "no";
+    pub const CLAIM: &str = "claim";
+    pub const CLOSE: &str = "close";
+}
+
+/// A staff command, parsed from text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Command {
+    Claim,
+    Release,
+    Close,
+    Note(String),
+    Priority(String),
+    Category(String),
+    Transfer(String),
+    Queue,
+    Unknown(String),
+}
+
+fn parse_command(text: &str) -> Option<Command> {
+    let rest = text.strip_prefix('/')?;
+    let (name, arg) = match rest.split_once(char::is_whitespace) {
+        Some((n, a)) => (n, a.trim()),
+        None => (rest, ""),
+    };
+    // `/claim@switchboard_bot` (Telegram groups) is `/claim`.
+    let name = name.split('@').next().unwrap_or(name).to_lowercase();
+    Some(match name.as_str() {
+        "claim" => Command::Claim,
+        "release" => Command::Release,
+        "close" => Command::Close,
+        "note" => Command::Note(arg.to_string()),
+        "priority" => Command::Priority(arg.to_string()),
+        "category" => Command::Category(arg.to_string()),
+        "transfer" => Command::Transfer(arg.trim_start_matches('@').to_string()),
+        "queue" => Command::Queue,
+        _ => Command::Unknown(format!("/{name}")),
+    })
+}
+
+/// Removes control characters (keeping new lines and tabs) and bidirectional overrides,
+/// which could disguise text in agents' cards.
+fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            (!c.is_control() || *c == '\n' || *c == '\t')
+                && !matches!(*c as u32, 0x202A..=0x202E | 0x2066..=0x2069 | 0x200E | 0x200F)
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The working state of one event: records read and changed, and the transition so far.
+struct Work<'s> {
+    store: &'s dyn Store,
+    now: Timestamp,
+    tickets: BTreeMap<TicketId, Ticket>,
+    changed: Vec<TicketId>,
+    tx: Transition,
+}
+
+impl<'s> Work<'s> {
+    fn new(store: &'s dyn Store, now: Timestamp) -> Work<'s> {
+        Work {
+            store,
+            now,
+            tickets: BTreeMap::new(),
+            changed: Vec::new(),
+            tx: Transition::default(),
+        }
+    }
+
+    /// A ticket, read once per event.
+    fn ticket(&mut self, id: TicketId) -> Result<Option<&mut Ticket>, StoreError> {
+        if !self.tickets.contains_key(&id) {
+            match self.store.ticket(id)? {
+                Some(t) => {
+                    self.tickets.insert(id, t);
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(self.tickets.get_mut(&id))
+    }
+
+    /// Marks a ticket changed (its version is bumped once, at the end).
+    fn touch(&mut self, id: TicketId) {
+        if !self.changed.contains(&id) {
+            self.changed.push(id);
+        }
+        if let Some(t) = self.tickets.get_mut(&id) {
+            t.updated_at = self.now;
+        }
+    }
+
+    fn event(&mut self, id: TicketId, kind: &str, by: Option<&str>, detail: String) {
+        let at = self.now;
+        if let Some(t) = self.tickets.get_mut(&id) {
+            t.events.push(TicketEvent {
+                at,
+                kind: kind.to_string(),
+                by: by.map(str::to_string),
+                detail,
+            });
+        }
+        self.touch(id);
+    }
+
+    /// Appends a message to a ticket's transcript.
+    fn record(&mut self, id: TicketId, author: Author, text: &str, internal: bool) {
+        let at = self.now;
+        if let Some(t) = self.tickets.get_mut(&id) {
+            t.messages += 1;
+            let seq = t.messages;
+            self.tx.messages.push((
+                id,
+                Message {
+                    seq,
+                    at,
+                    author,
+                    text: text.to_string(),
+                    internal,
+                },
+            ));
+        }
+        self.touch(id);
+    }
+
+    fn send(
+        &mut self,
+        to: Destination,
+        text: String,
+        buttons: Vec<Button>,
+        ticket: Option<TicketId>,
+    ) {
+        self.tx.outbound.push(Outbound {
+            to,
+            text,
+            buttons,
+            ticket,
+        });
+    }
+
+    fn finish(mut self) -> Transition {
+        for id in &self.changed {
+            if let Some(mut t) = self.tickets.remove(id) {
+                t.version += 1;
+                self.tx.tickets.push(t);
+            }
+        }
+        self.tx
+    }
+}
+
+fn button(label: String, action: &str, ticket: TicketId) -> Button {
+    Button {
+        label,
+        payload: format!("{action}:{ticket}"),
+    }
+}
+
+impl Desk {
+    /// A desk with these settings. `default_locale` is used when neither the platform nor
+    /// the text says which language a customer writes in.
+    pub fn new(cfg: DeskConfig, default_locale: impl Into<String>, prompts: Prompts) -> Desk {
+        Desk {
+            cfg,
+            default_locale: default_locale.into(),
+            prompts,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &DeskConfig {
+        &self.cfg
+    }
+
+    /// Handles one event against the stored state at `now`, classifying new customer text
+    /// with `rules`. Errors are store errors only: bad input is answered, not failed.
+    pub fn handle(
+        &self,
+        store: &dyn Store,
+        rules: &Engine,
+        event: &Event,
+        now: Timestamp,
+    ) -> Result<Transition, StoreError> {
+        let mut w = Work::new(store, now);
+        match event {
+            Event::Inbound(inb) => {
+                if store.seen(&inb.key)? {
+                    tracing::debug!(key = %inb.key, "duplicate update dropped");
+                    return Ok(Transition::default());
+                }
+                w.tx.seen = Some(inb.key.clone());
+                match (&inb.place, &inb.what) {
+                    (Place::Customer { chat }, What::Text(text)) => {
+                        self.customer_text(&mut w, rules, &inb.from, chat, text)?
+                    }
+                    (Place::Customer { chat }, What::Button(p)) => {
+                        self.customer_button(&mut w, &inb.from, chat, p)?
+                    }
+                    (Place::Staff { .. }, What::Text(text)) => {
+                        self.staff_text(&mut w, rules, inb, text)?
+                    }
+                    (Place::Staff { .. }, What::Button(p)) => self.staff_button(&mut w, inb, p)?,
+                }
+            }
+            Event::Due { id, job } => {
+                w.tx.done_jobs.push(*id);
+                match &job.kind {
+                    JobKind::SelfServiceTimeout { ticket, .. } => {
+                        // Whatever happened since, a ticket still waiting on the question
+                        // goes to the team; any other state means the job has no reason left.
+                        if w.ticket(*ticket)?
+                            .is_some_and(|t| t.status == TicketStatus::SelfService)
+                        {
+                            let note = self.staff(
+                                "staff.self_service_timeout",
+                                &[(
+                                    "duration",
+                                    &self.duration(
+                                        &self.cfg.staff_locale,
+                                        self.cfg.self_service_timeout,
+                                    ),
+                                )],
+                            );
+                            self.hand_off(&mut w, *ticket, &note, true)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(w.finish())
+    }
+
+    fn text(&self, locale: &str, key: &str, args: &[(&str, &str)]) -> String {
+        self.prompts.get(locale, key, args)
+    }
+
+    fn staff(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.prompts.get(&self.cfg.staff_locale, key, args)
+    }
+
+    /// A duration in words ("4 hours", "1 day 2 hours"), in `locale`.
+    pub fn duration(&self, locale: &str, d: Millis) -> String {
+        let mins = (d.0 + 59_999) / 60_000;
+        let (days, hours, minutes) = (mins / 1440, (mins % 1440) / 60, mins % 60);
+        let mut parts = Vec::new();
+        for (n, one, many) in [
+            (days, "time.day", "time.days"),
+            (hours, "time.hour", "time.hours"),
+            (minutes, "time.minute", "time.minutes"),
+        ] {
+            match n {
+                0 => {}
+                1 => parts.push(self.text(locale, one, &[])),
+                _ => parts.push(self.text(locale, many, &[("n", &n.to_string())])),
+            }
+        }
+        if parts.is_empty() {
+            parts.push(self.text(locale, "time.minute", &[]));
+        }
+        parts.join(&self.text(locale, "time.and", &[]))
+    }
+
+    fn eta(&self, locale: &str, p: Priority) -> String {
+        let d = self.duration(locale, self.cfg.first_response.get(p));
+        self.text(locale, "time.within", &[("duration", &d)])
+    }
+
+    fn locale_for(&self, from: &Sender, text: &str) -> String {
+        from.language
+            .clone()
+            .or_else(|| guess_language(text).map(str::to_string))
+            .map(|l| self.prompts.resolve_locale(&l).to_string())
+            .unwrap_or_else(|| {
+                self.prompts
+                    .resolve_locale(&self.default_locale)
+                    .to_string()
+            })
+    }
+
+    fn tier_of(&self, id: &PartyId) -> Option<Tier> {
+        self.cfg
+            .tiers
+            .get(&id.to_string())
+            .and_then(|t| t.parse().ok())
+    }
+
+    // ----------------------------------------------------------------- customers
+
+    fn customer_text(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        from: &Sender,
+        chat: &ChatId,
+        raw: &str,
+    ) -> Result<(), StoreError> {
+        let mut text = clean(raw);
+        if text.is_empty() {
+            tracing::info!(customer = %from.id, "empty message ignored");
+            return Ok(());
+        }
+        let now = w.now;
+        let mut customer = w.store.customer(&from.id)?.unwrap_or_else(|| Customer {
+            id: from.id.clone(),
+            display_name: from.name.clone(),
+            username: from.username.clone(),
+            language: from.language.clone(),
+            first_seen: now,
+            tier: self.tier_of(&from.id),
+            blocked: false,
+            tickets: Vec::new(),
+            recent: Vec::new(),
+            throttled_at: None,
+        });
+        customer.display_name = from.name.clone();
+        if from.username.is_some() {
+            customer.username = from.username.clone();
+        }
+        if let Some(t) = self.tier_of(&from.id) {
+            customer.tier = Some(t);
+        }
+        if customer.blocked {
+            tracing::info!(customer = %from.id, "message from a blocked customer ignored");
+            w.tx.customers.push(customer);
+            return Ok(());
+        }
+        let locale = self.locale_for(from, &text);
+        if from.language.is_none() {
+            customer.language = Some(locale.clone());
+        }
+        let mut notices = Vec::new();
+        if text.chars().count() > self.cfg.max_message_chars {
+            text = text.chars().take(self.cfg.max_message_chars).collect();
+            notices.push(self.text(
+                &locale,
+                "desk.too_long",
+                &[("limit", &self.cfg.max_message_chars.to_string())],
+            ));
+        }
+        // Rate limit: count this customer's messages in the window.
+        let window_start = Timestamp(now.0 - self.cfg.rate_window.0);
+        customer.recent.retain(|t| *t > window_start);
+        customer.recent.push(now);
+        let flooding = customer.recent.len() > self.cfg.rate_limit as usize;
+
+        let latest = match w.store.latest_ticket(&from.id, chat)? {
+            Some(id) => w.ticket(id)?.cloned(),
+            None => None,
+        };
+        match latest {
+            Some(t) if t.status.is_open() => {
+                self.join(w, rules, &mut customer, t.id, &text, flooding, &locale)?;
+            }
+            Some(t)
+                if t.resolved_at
+                    .is_some_and(|r| now.since(r) <= self.cfg.reopen_window) =>
+            {
+                self.reopen(w, t.id, &from.name, &text)?;
+            }
+            previous => {
+                // A new ticket, unless the customer has too many open ones already.
+                let mut open = Vec::new();
+                for id in customer.tickets.iter().rev() {
+                    if w.ticket(*id)?.is_some_and(|t| t.status.is_open()) {
+                        open.push(*id);
+                    }
+                }
+                if open.len() >= self.cfg.max_open_tickets as usize {
+                    let newest = open[0];
+                    self.join(w, rules, &mut customer, newest, &text, flooding, &locale)?;
+                    w.send(
+                        Destination::Customer { chat: chat.clone() },
+                        self.text(
+                            &locale,
+                            "desk.too_many_open",
+                            &[
+                                ("count", &open.len().to_string()),
+                                ("ticket", &newest.to_string()),
+                            ],
+                        ),
+                        vec![],
+                        Some(newest),
+                    );
+                } else {
+                    self.open(
+                        w,
+                        rules,
+                        &mut customer,
+                        chat,
+                        &text,
+                        &locale,
+                        previous.map(|p| p.id),
+                    )?;
+                }
+            }
+        }
+        for n in notices {
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                n,
+                vec![],
+                None,
+            );
+        }
+        w.tx.customers.push(customer);
+        Ok(())
+    }
+
+    /// A message joins an open ticket: recorded, and relayed to the staff thread once the
+    /// ticket is with the team (unless the customer is flooding).
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        customer: &mut Customer,
+        id: TicketId,
+        text: &str,
+        flooding: bool,
+        locale: &str,
+    ) -> Result<(), StoreError> {
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        let (status, chat, name) = (t.status, t.chat.clone(), customer.display_name.clone());
+        w.record(id, Author::Customer(name.clone()), text, false);
+        if flooding {
+            let already = customer
+                .throttled_at
+                .is_some_and(|at| w.now.since(at) < self.cfg.rate_window);
+            if !already {
+                customer.throttled_at = Some(w.now);
+                w.send(
+                    Destination::Customer { chat },
+                    self.text(locale, "desk.slow_down", &[]),
+                    vec![],
+                    Some(id),
+                );
+                w.send(
+                    Destination::Ticket { ticket: id },
+                    self.staff("staff.rate_limited", &[("name", &name)]),
+                    vec![],
+                    Some(id),
+                );
+            }
+            return Ok(());
+        }
+        match status {
+            TicketStatus::Queued | TicketStatus::Claimed => {
+                w.send(
+                    Destination::Ticket { ticket: id },
+                    self.staff("staff.customer_says", &[("name", &name), ("text", text)]),
+                    vec![],
+                    Some(id),
+                );
+            }
+            TicketStatus::SelfService => {
+                // Asking for a person answers the question too.
+                let ctx = Context {
+                    platform: Some(chat.platform),
+                    ..Context::default()
+                };
+                if rules.classify(text, &ctx).signals.has(Signal::Human) {
+                    let note = self.staff("staff.customer_asked_human", &[]);
+                    self.hand_off(w, id, &note, true)?;
+                }
+            }
+            TicketStatus::Resolved => {}
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        customer: &mut Customer,
+        chat: &ChatId,
+        text: &str,
+        locale: &str,
+        previous: Option<TicketId>,
+    ) -> Result<(), StoreError> {
+        let ctx = Context {
+            platform: Some(chat.platform),
+            language: locale.parse().ok(),
+            tier: customer.tier.clone(),
+            business_hours: None,
+        };
+        let verdict: Verdict = rules.classify(text, &ctx);
+        let next = w
+            .store
+            .last_ticket_id()?
+            .max(w.tx.last_ticket_id.unwrap_or(0))
+            + 1;
+        let id = TicketId(next);
+        w.tx.last_ticket_id = Some(next);
+        let rules_fired: Vec<String> = verdict.fired.iter().map(|f| f.rule.to_string()).collect();
+        let ticket = Ticket {
+            id,
+            customer: customer.id.clone(),
+            customer_name: customer.display_name.clone(),
+            chat: chat.clone(),
+            status: TicketStatus::Queued,
+            category: verdict.category.clone(),
+            priority: verdict.priority,
+            tags: verdict.tags.iter().map(|t| t.to_string()).collect(),
+            rules: rules_fired.clone(),
+            locale: locale.to_string(),
+            assignee: None,
+            opened_at: w.now,
+            updated_at: w.now,
+            handed_off_at: None,
+            first_response_at: None,
+            resolved_at: None,
+            resolution: None,
+            previous,
+            reopened: 0,
+            messages: 0,
+            events: Vec::new(),
+            version: 0,
+        };
+        w.tickets.insert(id, ticket);
+        w.event(
+            id,
+            "opened",
+            None,
+            previous.map(|p| format!("follows {p}")).unwrap_or_default(),
+        );
+        let detail = format!(
+            "{} · {}{}",
+            verdict.category,
+            verdict.priority,
+            if rules_fired.is_empty() {
+                String::new()
+            } else {
+                format!(" · rules {}", rules_fired.join(", "))
+            }
+        );
+        w.event(id, "triaged", None, detail);
+        w.record(
+            id,
+            Author::Customer(customer.display_name.clone()),
+            text,
+            false,
+        );
+        customer.tickets.push(id);
+        let keep = self
+            .cfg
+            .card_tickets
+            .max(self.cfg.max_open_tickets as usize)
+            + 8;
+        if customer.tickets.len() > keep {
+            let cut = customer.tickets.len() - keep;
+            customer.tickets.drain(..cut);
+        }
+
+        let eta = self.eta(locale, verdict.priority);
+        let cat = verdict.category.to_string();
+        let ack = match previous {
+            None => self.text(
+                locale,
+                "desk.ack",
+                &[
+                    ("name", &customer.display_name),
+                    ("ticket", &id.to_string()),
+                    ("category", &cat),
+                    ("eta", &eta),
+                ],
+            ),
+            Some(p) => self.text(
+                locale,
+                "desk.ack_follow_up",
+                &[
+                    ("name", &customer.display_name),
+                    ("ticket", &id.to_string()),
+                    ("category", &cat),
+                    ("previous", &p.to_string()),
+                    ("eta", &eta),
+                ],
+            ),
+        };
+        w.record(id, Author::Bot, &ack, false);
+        w.send(
+            Destination::Customer { chat: chat.clone() },
+            ack,
+            vec![],
+            Some(id),
+        );
+
+        let wants_human = verdict.signals.has(Signal::Human);
+        match (&verdict.auto_answer, verdict.escalate || wants_human) {
+            (Some(key), false) => {
+                let answer = self.text(locale, &format!("answer.{key}"), &[]);
+                let question = self.text(locale, "desk.solved_question", &[]);
+                let body = format!("{answer}\n\n{question}");
+                w.record(id, Author::Bot, &body, false);
+                w.send(
+                    Destination::Customer { chat: chat.clone() },
+                    body,
+                    vec![
+                        button(self.text(locale, "desk.button_yes", &[]), payload::YES, id),
+                        button(self.text(locale, "desk.button_no", &[]), payload::NO, id),
+                    ],
+                    Some(id),
+                );
+                if let Some(t) = w.tickets.get_mut(&id) {
+                    t.status = TicketStatus::SelfService;
+                }
+                w.event(id, "self_service", None, format!("answer.{key}"));
+                w.tx.jobs.push(Job {
+                    due: w.now.plus(self.cfg.self_service_timeout),
+                    kind: JobKind::SelfServiceTimeout {
+                        ticket: id,
+                        asked_version: 1,
+                    },
+                });
+            }
+            _ => {
+                let why = if wants_human {
+                    self.staff("staff.customer_asked_human", &[])
+                } else {
+                    String::new()
+                };
+                self.hand_off(w, id, &why, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands a ticket to the team: `Queued`, and the card in the staff space. With `tell`,
+    /// the customer is told (a new ticket's acknowledgement already says it).
+    fn hand_off(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        why: &str,
+        tell: bool,
+    ) -> Result<(), StoreError> {
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.status = TicketStatus::Queued;
+        if t.handed_off_at.is_none() {
+            t.handed_off_at = Some(now);
+        }
+        let (locale, chat, priority) = (t.locale.clone(), t.chat.clone(), t.priority);
+        w.event(id, "handed_off", None, why.to_string());
+        if tell {
+            let msg = self.text(
+                &locale,
+                "desk.handoff",
+                &[
+                    ("ticket", &id.to_string()),
+                    ("eta", &self.eta(&locale, priority)),
+                ],
+            );
+            w.record(id, Author::Bot, &msg, false);
+            w.send(Destination::Customer { chat }, msg, vec![], Some(id));
+        }
+        let card = self.card(w, id)?;
+        let mut text = card;
+        if !why.is_empty() {
+            text = format!("{why}\n{text}");
+        }
+        w.send(
+            Destination::Ticket { ticket: id },
+            text,
+            vec![
+                button(self.staff("staff.button_claim", &[]), payload::CLAIM, id),
+                button(self.staff("staff.button_close", &[]), payload::CLOSE, id),
+            ],
+            Some(id),
+        );
+        Ok(())
+    }
+
+    /// The agents' card: who, what, the rules that fired, the conversation so far.
+    fn card(&self, w: &mut Work<'_>, id: TicketId) -> Result<String, StoreError> {
+        let Some(t) = w.ticket(id)?.cloned() else {
+            return Ok(String::new());
+        };
+        let customer = w.store.customer(&t.customer)?;
+        let none = self.staff("staff.none", &[]);
+        let (language, tier, previous) = match &customer {
+            Some(c) => (
+                c.language.clone().unwrap_or_else(|| t.locale.clone()),
+                c.tier.as_ref().map_or(none.clone(), ToString::to_string),
+                c.tickets
+                    .iter()
+                    .filter(|x| **x != id)
+                    .rev()
+                    .take(self.cfg.card_tickets)
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+            None => (
+                t.locale.clone(),
+                self.tier_of(&t.customer)
+                    .map_or(none.clone(), |x| x.to_string()),
+                Vec::new(),
+            ),
+        };
+        let mut lines = vec![
+            self.staff(
+                "staff.card_title",
+                &[
+                    ("ticket", &id.to_string()),
+                    ("category", t.category.as_str()),
+                    ("priority", t.priority.as_str()),
+                ],
+            ),
+            self.staff(
+                "staff.card_customer",
+                &[
+                    ("name", &t.customer_name),
+                    ("id", &t.customer.to_string()),
+                    ("language", &language),
+                    ("tier", &tier),
+                ],
+            ),
+            self.staff(
+                "staff.card_previous",
+                &[(
+                    "tickets",
+                    &if previous.is_empty() {
+                        none.clone()
+                    } else {
+                        previous.join(", ")
+                    },
+                )],
+            ),
+            self.staff(
+                "staff.card_rules",
+                &[(
+                    "rules",
+                    &if t.rules.is_empty() {
+                        none.clone()
+                    } else {
+                        t.rules.join(", ")
+                    },
+                )],
+            ),
+            self.staff("staff.card_conversation", &[]),
+        ];
+        let mut messages = w.store.messages(id)?;
+        messages.extend(
+            w.tx.messages
+                .iter()
+                .filter(|(m, _)| *m == id)
+                .map(|(_, m)| m.clone()),
+        );
+        let skip = messages.len().saturating_sub(self.cfg.card_messages);
+        for m in &messages[skip..] {
+            let who = match &m.author {
+                Author::Customer(n) | Author::Agent(n) => n.clone(),
+                Author::Bot => "bot".to_string(),
+            };
+            let note = if m.internal { " (note)" } else { "" };
+            lines.push(format!("{who}{note}: {}", m.text));
+        }
+        Ok(lines.join("\n"))
+    }
+
+    fn reopen(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        name: &str,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.status = TicketStatus::Queued;
+        t.assignee = None;
+        t.reopened += 1;
+        t.resolution = None;
+        let (locale, chat, priority) = (t.locale.clone(), t.chat.clone(), t.priority);
+        w.event(id, "reopened", None, String::new());
+        w.record(id, Author::Customer(name.to_string()), text, false);
+        let msg = self.text(
+            &locale,
+            "desk.reopened",
+            &[
+                ("ticket", &id.to_string()),
+                ("eta", &self.eta(&locale, priority)),
+            ],
+        );
+        w.record(id, Author::Bot, &msg, false);
+        w.send(Destination::Customer { chat }, msg, vec![], Some(id));
+        let note = self.staff("staff.reopened", &[("ticket", &id.to_string())]);
+        self.hand_off(w, id, &note, false)
+    }
+
+    fn customer_button(
+        &self,
+        w: &mut Work<'_>,
+        from: &Sender,
+        chat: &ChatId,
+        p: &str,
+    ) -> Result<(), StoreError> {
+        let locale = self.locale_for(from, "");
+        let reply = |w: &mut Work<'_>, key: &str, ticket: Option<TicketId>| {
+            let text = self.text(&locale, key, &[]);
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                text,
+                vec![],
+                ticket,
+            );
+        };
+        let Some((action, id)) = p
+            .split_once(':')
+            .and_then(|(a, t)| Some((a, t.parse::<TicketId>().ok()?)))
+        else {
+            tracing::warn!(customer = %from.id, payload = p, "unknown button payload");
+            reply(w, "desk.stale_button", None);
+            return Ok(());
+        };
+        if action == payload::CLAIM || action == payload::CLOSE {
+            tracing::warn!(customer = %from.id, payload = p, "a customer pressed a staff button; refused");
+            let text = self.staff("staff.not_staff", &[]);
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                text,
+                vec![],
+                None,
+            );
+            return Ok(());
+        }
+        let Some(t) = w.ticket(id)?.cloned() else {
+            reply(w, "desk.stale_button", None);
+            return Ok(());
+        };
+        if t.customer != from.id {
+            tracing::warn!(customer = %from.id, ticket = %id, "button of another customer's ticket");
+            reply(w, "desk.not_yours", None);
+            return Ok(());
+        }
+        if t.status != TicketStatus::SelfService {
+            reply(w, "desk.stale_button", Some(id));
+            return Ok(());
+        }
+        match action {
+            payload::YES => {
+                if let Some(t) = w.tickets.get_mut(&id) {
+                    t.status = TicketStatus::Resolved;
+                    t.resolved_at = Some(w.now);
+                    t.resolution = Some(Resolution::SelfService);
+                }
+                w.event(id, "resolved", None, "self-service".into());
+                let msg = self.text(&t.locale, "desk.solved", &[("ticket", &id.to_string())]);
+                w.record(id, Author::Bot, &msg, false);
+                w.send(
+                    Destination::Customer {
+                        chat: t.chat.clone(),
+                    },
+                    msg,
+                    vec![],
+                    Some(id),
+                );
+            }
+            payload::NO => {
+                let note = self.staff("staff.customer_said_no", &[]);
+                self.hand_off(w, id, &note, true)?;
+            }
+            _ => reply(w, "desk.stale_button", Some(id)),
+        }
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------- staff
+
+    /// The ticket a staff update is about: named, or found by its thread or the message it
+    /// replies to.
+    fn staff_ticket(
+        &self,
+        w: &mut Work<'_>,
+        place: &Place,
+    ) -> Result<Option<TicketId>, StoreError> {
+        let Place::Staff {
+            ticket,
+            thread,
+            reply_to,
+        } = place
+        else {
+            return Ok(None);
+        };
+        if let Some(t) = ticket {
+            return Ok(Some(*t));
+        }
+        for r in [thread, reply_to].into_iter().flatten() {
+            if let Some(t) = w.store.linked_ticket(r)? {
+                return Ok(Some(t));
+            }
+        }
+        Ok(None)
+    }
+
+    fn agent_of(&self, w: &mut Work<'_>, from: &Sender) -> Agent {
+        let agent = Agent {
+            id: from.id.clone(),
+            name: from.name.clone(),
+        };
+        if !w.tx.agents.contains(&agent) {
+            w.tx.agents.push(agent.clone());
+        }
+        agent
+    }
+
+    fn staff_reply(&self, w: &mut Work<'_>, ticket: Option<TicketId>, text: String) {
+        let to = ticket.map_or(Destination::StaffSpace, |t| Destination::Ticket {
+            ticket: t,
+        });
+        w.send(to, text, vec![], ticket);
+    }
+
+    fn staff_text(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        inb: &Inbound,
+        raw: &str,
+    ) -> Result<(), StoreError> {
+        let text = clean(raw);
+        if text.is_empty() {
+            return Ok(());
+        }
+        let agent = self.agent_of(w, &inb.from);
+        let named = self.staff_ticket(w, &inb.place)?;
+        let command = parse_command(&text);
+        if command == Some(Command::Queue) {
+            return self.queue(w, named);
+        }
+        let Some(id) = named else {
+            self.staff_reply(w, None, self.staff("staff.no_ticket", &[]));
+            return Ok(());
+        };
+        if w.ticket(id)?.is_none() {
+            self.staff_reply(
+                w,
+                None,
+                self.staff("staff.no_such_ticket", &[("ticket", &id.to_string())]),
+            );
+            return Ok(());
+        }
+        if let Some(note) = text
+            .strip_prefix(self.cfg.note_prefix.as_str())
+            .filter(|_| !self.cfg.note_prefix.is_empty())
+        {
+            return self.note(w, id, &agent, note.trim());
+        }
+        match command {
+            None => self.relay(w, id, &agent, &text),
+            Some(Command::Claim) => self.claim(w, id, &agent),
+            Some(Command::Close) => self.close(w, id, &agent),
+            Some(Command::Release) => self.release(w, id, &agent),
+            Some(Command::Note(n)) if !n.is_empty() => self.note(w, id, &agent, &n),
+            Some(Command::Note(_)) => self.missing(
+                w,
+                id,
+                "/note",
+                "text",
+                "/note called back, waiting for photo",
+            ),
+            Some(Command::Priority(p)) => self.set_priority(w, id, &agent, &p),
+            Some(Command::Category(c)) => self.set_category(w, rules, id, &agent, &c),
+            Some(Command::Transfer(n)) => self.transfer(w, id, &agent, &n),
+            Some(Command::Queue) => self.queue(w, Some(id)),
+            Some(Command::Unknown(c)) => {
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff("staff.unknown_command", &[("command", &c)]),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn missing(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        command: &str,
+        what: &str,
+        example: &str,
+    ) -> Result<(), StoreError> {
+        self.staff_reply(
+            w,
+            Some(id),
+            self.staff(
+                "staff.missing_argument",
+                &[("command", command), ("what", what), ("example", example)],
+            ),
+        );
+        Ok(())
+    }
+
+    fn staff_button(&self, w: &mut Work<'_>, inb: &Inbound, p: &str) -> Result<(), StoreError> {
+        let agent = self.agent_of(w, &inb.from);
+        let parsed = p
+            .split_once(':')
+            .and_then(|(a, t)| Some((a, t.parse::<TicketId>().ok()?)));
+        let Some((action, id)) = parsed else {
+            tracing::warn!(agent = %agent.name, payload = p, "unknown staff button payload");
+            let ticket = self.staff_ticket(w, &inb.place)?;
+            self.staff_reply(w, ticket, self.staff("staff.no_ticket", &[]));
+            return Ok(());
+        };
+        if w.ticket(id)?.is_none() {
+            self.staff_reply(
+                w,
+                None,
+                self.staff("staff.no_such_ticket", &[("ticket", &id.to_string())]),
+            );
+            return Ok(());
+        }
+        match action {
+            payload::CLAIM => self.claim(w, id, &agent),
+            payload::CLOSE => self.close(w, id, &agent),
+            _ => {
+                tracing::warn!(agent = %agent.name, payload = p, "customer button pressed in the staff space");
+                self.staff_reply(w, Some(id), self.staff("staff.no_ticket", &[]));
+                Ok(())
+            }
+        }
+    }
+
+    fn claim(&self, w: &mut Work<'_>, id: TicketId, agent: &Agent) -> Result<(), StoreError> {
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        match (t.status, t.assignee.clone()) {
+            (TicketStatus::Resolved, _) => {
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                );
+            }
+            (TicketStatus::Claimed, Some(owner)) => {
+                // The loser of a race, or a second press: told who has it.
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff(
+                        "staff.already_claimed",
+                        &[("ticket", &id.to_string()), ("agent", &owner.name)],
+                    ),
+                );
+            }
+            _ => {
+                t.status = TicketStatus::Claimed;
+                t.assignee = Some(agent.clone());
+                if t.handed_off_at.is_none() {
+                    t.handed_off_at = Some(now);
+                }
+                w.event(id, "claimed", Some(&agent.name), String::new());
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff(
+                        "staff.claimed",
+                        &[("agent", &agent.name), ("ticket", &id.to_string())],
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `agent` may act as the ticket's owner; says why not when they may not.
+    fn owner_check(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        agent: &Agent,
+    ) -> Result<bool, StoreError> {
+        let Some(t) = w.ticket(id)? else {
+            return Ok(false);
+        };
+        match (&t.status, &t.assignee) {
+            (TicketStatus::Resolved, _) => {
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                );
+                Ok(false)
+            }
+            (TicketStatus::Claimed, Some(owner)) if owner.id != agent.id => {
+                let owner = owner.name.clone();
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff(
+                        "staff.not_assignee",
+                        &[("agent", &owner), ("ticket", &id.to_string())],
+                    ),
+                );
+                Ok(false)
+            }
+            _ => Ok(true),
+        }
+    }
+
+    fn relay(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        agent: &Agent,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        let Some(t) = w.ticket(id)?.cloned() else {
+            return Ok(());
+        };
+        match (&t.status, &t.assignee) {
+            (TicketStatus::Resolved, _) => {
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                );
+                return Ok(());
+            }
+            (TicketStatus::Claimed, Some(owner)) if owner.id != agent.id => {
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff(
+                        "staff.claim_first",
+                        &[("ticket", &id.to_string()), ("agent", &owner.name)],
+                    ),
+                );
+                return Ok(());
+            }
+            (TicketStatus::Claimed, _) => {}
+            // Writing to the customer of an unclaimed ticket claims it.
+            _ => self.claim(w, id, agent)?,
+        }
+        let signer = match self.cfg.agent_signature {
+            Signature::Name => agent.name.clone(),
+            Signature::Anonymous => self.text(&t.locale, "desk.support_name", &[]),
+        };
+        let now = w.now;
+        if let Some(t) = w.tickets.get_mut(&id)
+            && t.first_response_at.is_none()
+        {
+            t.first_response_at = Some(now);
+        }
+        w.record(id, Author::Agent(agent.name.clone()), text, false);
+        let body = self.text(
+            &t.locale,
+            "desk.agent_says",
+            &[("agent", &signer), ("text", text)],
+        );
+        w.send(
+            Destination::Customer {
+                chat: t.chat.clone(),
+            },
+            body,
+            vec![],
+            Some(id),
+        );
+        Ok(())
+    }
+
+    fn note(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        agent: &Agent,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        if note.is_empty() {
+            return self.missing(
+                w,
+                id,
+                "/note",
+                "text",
+                "/note called back, waiting for photo",
+            );
+        }
+        w.record(id, Author::Agent(agent.name.clone()), note, true);
+        w.event(id, "note", Some(&agent.name), String::new());
+        self.staff_reply(
+            w,
+            Some(id),
+            self.staff("staff.note_saved", &[("ticket", &id.to_string())]),
+        );
+        Ok(())
+    }
+
+    fn close(&self, w: &mut Work<'_>, id: TicketId, agent: &Agent) -> Result<(), StoreError> {
+        if !self.owner_check(w, id, agent)? {
+            return Ok(());
+        }
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.status = TicketStatus::Resolved;
+        t.resolved_at = Some(now);
+        t.resolution = Some(Resolution::Agent {
+            name: agent.name.clone(),
+        });
+        if t.assignee.is_none() {
+            t.assignee = Some(agent.clone());
+        }
+        let (locale, chat) = (t.locale.clone(), t.chat.clone());
+        w.event(id, "resolved", Some(&agent.name), String::new());
+        let signer = match self.cfg.agent_signature {
+            Signature::Name => agent.name.clone(),
+            Signature::Anonymous => self.text(&locale, "desk.support_name", &[]),
+        };
+        let msg = self.text(
+            &locale,
+            "desk.resolved_by_agent",
+            &[("agent", &signer), ("ticket", &id.to_string())],
+        );
+        w.record(id, Author::Bot, &msg, false);
+        w.send(Destination::Customer { chat }, msg, vec![], Some(id));
+        self.staff_reply(
+            w,
+            Some(id),
+            self.staff(
+                "staff.closed",
+                &[("agent", &agent.name), ("ticket", &id.to_string())],
+            ),
+        );
+        Ok(())
+    }
+
+    fn release(&self, w: &mut Work<'_>, id: TicketId, agent: &Agent) -> Result<(), StoreError> {
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        match (&t.status, &t.assignee) {
+            (TicketStatus::Claimed, Some(owner)) if owner.id == agent.id => {
+                t.status = TicketStatus::Queued;
+                t.assignee = None;
+                w.event(id, "released", Some(&agent.name), String::new());
+                let text = self.staff(
+                    "staff.released",
+                    &[("agent", &agent.name), ("ticket", &id.to_string())],
+                );
+                w.send(
+                    Destination::Ticket { ticket: id },
+                    text,
+                    vec![button(
+                        self.staff("staff.button_claim", &[]),
+                        payload::CLAIM,
+                        id,
+                    )],
+                    Some(id),
+                );
+            }
+            (TicketStatus::Claimed, Some(owner)) => {
+                let owner = owner.name.clone();
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff(
+                        "staff.not_assignee",
+                        &[("agent", &owner), ("ticket", &id.to_string())],
+                    ),
+                );
+            }
+            (TicketStatus::Resolved, _) => {
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                );
+            }
+            _ => {
+                self.staff_reply(
+                    w,
+                    Some(id),
+                    self.staff(
+                        "staff.not_assignee",
+                        &[
+                            ("agent", &self.staff("staff.queue_unclaimed", &[])),
+                            ("ticket", &id.to_string()),
+                        ],
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn set_priority(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        agent: &Agent,
+        arg: &str,
+    ) -> Result<(), StoreError> {
+        if arg.is_empty() {
+            return self.missing(
+                w,
+                id,
+                "/priority",
+                "low, normal, high or urgent",
+                "/priority high",
+            );
+        }
+        let Ok(p) = arg.parse::<Priority>() else {
+            self.staff_reply(
+                w,
+                Some(id),
+                self.staff("staff.unknown_priority", &[("priority", arg)]),
+            );
+            return Ok(());
+        };
+        if !self.owner_check(w, id, agent)? {
+            return Ok(());
+        }
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        let from = t.priority;
+        t.priority = p;
+        w.event(id, "priority", Some(&agent.name), format!("{from} -> {p}"));
+        self.staff_reply(
+            w,
+            Some(id),
+            self.staff(
+                "staff.priority_changed",
+                &[
+                    ("agent", &agent.name),
+                    ("ticket", &id.to_string()),
+                    ("from", from.as_str()),
+                    ("to", p.as_str()),
+                ],
+            ),
+        );
+        Ok(())
+    }
+
+    fn set_category(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        id: TicketId,
+        agent: &Agent,
+        arg: &str,
+    ) -> Result<(), StoreError> {
+        let names: Vec<&str> = rules.categories().iter().map(|(c, _)| c.as_str()).collect();
+        if arg.is_empty() {
+            let example = format!("/category {}", names.first().copied().unwrap_or("general"));
+            return self.missing(w, id, "/category", &names.join(", "), &example);
+        }
+        let Some(c) = names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(arg))
+            .and_then(|n| Category::new(*n).ok())
+        else {
+            self.staff_reply(
+                w,
+                Some(id),
+                self.staff(
+                    "staff.unknown_category",
+                    &[("category", arg), ("categories", &names.join(", "))],
+                ),
+            );
+            return Ok(());
+        };
+        if !self.owner_check(w, id, agent)? {
+            return Ok(());
+        }
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        let from = t.category.clone();
+        t.category = c.clone();
+        // The recategorisation is recorded: reports count it against the rules that fired.
+        w.event(id, "category", Some(&agent.name), format!("{from} -> {c}"));
+        self.staff_reply(
+            w,
+            Some(id),
+            self.staff(
+                "staff.category_changed",
+                &[
+                    ("agent", &agent.name),
+                    ("ticket", &id.to_string()),
+                    ("from", from.as_str()),
+                    ("to", c.as_str()),
+                ],
+            ),
+        );
+        Ok(())
+    }
+
+    fn transfer(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        agent: &Agent,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        if name.is_empty() {
+            return self.missing(w, id, "/transfer", "an agent's name", "/transfer bob");
+        }
+        let target = match w
+            .tx
+            .agents
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+        {
+            Some(a) => Some(a.clone()),
+            None => w.store.agent(name)?,
+        };
+        let Some(target) = target else {
+            self.staff_reply(
+                w,
+                Some(id),
+                self.staff("staff.unknown_agent", &[("name", name)]),
+            );
+            return Ok(());
+        };
+        if !self.owner_check(w, id, agent)? {
+            return Ok(());
+        }
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.status = TicketStatus::Claimed;
+        t.assignee = Some(target.clone());
+        w.event(
+            id,
+            "transferred",
+            Some(&agent.name),
+            format!("to {}", target.name),
+        );
+        self.staff_reply(
+            w,
+            Some(id),
+            self.staff(
+                "staff.transferred",
+                &[
+                    ("agent", &agent.name),
+                    ("ticket", &id.to_string()),
+                    ("to", &target.name),
+                ],
+            ),
+        );
+        Ok(())
+    }
+
+    /// `/queue`: open tickets with the team, most urgent and longest waiting first.
+    fn queue(&self, w: &mut Work<'_>, here: Option<TicketId>) -> Result<(), StoreError> {
+        let mut open: Vec<Ticket> = w.store.tickets(Some(TicketStatus::Queued))?;
+        open.extend(w.store.tickets(Some(TicketStatus::Claimed))?);
+        open.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then(a.handed_off_at.cmp(&b.handed_off_at))
+                .then(a.id.cmp(&b.id))
+        });
+        let text = if open.is_empty() {
+            self.staff("staff.queue_empty", &[])
+        } else {
+            let mut lines =
+                vec![self.staff("staff.queue_title", &[("count", &open.len().to_string())])];
+            for t in &open {
+                let waiting = self.duration(
+                    &self.cfg.staff_locale,
+                    w.now.since(t.handed_off_at.unwrap_or(t.opened_at)),
+                );
+                let who = t.assignee.as_ref().map_or_else(
+                    || self.staff("staff.queue_unclaimed", &[]),
+                    |a| a.name.clone(),
+                );
+                lines.push(self.staff(
+                    "staff.queue_line",
+                    &[
+                        ("ticket", &t.id.to_string()),
+                        ("category", t.category.as_str()),
+                        ("priority", t.priority.as_str()),
+                        ("waiting", &waiting),
+                        ("who", &who),
+                    ],
+                ));
+            }
+            lines.join("\n")
+        };
+        self.staff_reply(w, here, text);
+        Ok(())
+    }
+}

@@ -1,0 +1,757 @@
+//! Desk transitions on a manual clock with the in-memory store: the whole lifecycle,
+//! buttons, permissions, the claim race and bad input.
+
+use std::sync::Arc;
+
+use switchboard_desk::prompts::Prompts;
+use switchboard_desk::{Desk, DeskConfig, Event, MemoryStore, Store, Transition};
+use switchboard_domain::{
+    Author, ChatId, Destination, Inbound, Millis, PartyId, Place, Platform, Priority, Resolution,
+    Sender, TicketId, TicketStatus, Timestamp, UpdateKey, What,
+};
+use switchboard_triage::{CompileOptions, Engine};
+
+/// A small pack with known behaviour (the default pack is tuned separately).
+const RULES: &str = r#"
+default_category = "general"
+[categories]
+general = "Everything else"
+shipping = "Parcels"
+account = "Sign-in"
+billing = "Money"
+
+[[rule]]
+id = "wants-human"
+signals = ["human"]
+escalate = true
+then = "continue"
+
+[[rule]]
+id = "shipping"
+any = ["parcel", "arrive*", "order"]
+category = "shipping"
+
+[[rule]]
+id = "password"
+any = ["password"]
+category = "account"
+answer = "password_reset"
+
+[[rule]]
+id = "money"
+any = ["refund*", "charged"]
+category = "billing"
+priority = "high"
+"#;
+
+struct Sim {
+    desk: Desk,
+    rules: Arc<Engine>,
+    store: MemoryStore,
+    now: Timestamp,
+    n: u64,
+    /// Everything sent, as "to: text [buttons]".
+    sent: Vec<String>,
+}
+
+impl Sim {
+    fn new() -> Sim {
+        Sim::with(DeskConfig::default())
+    }
+
+    fn with(cfg: DeskConfig) -> Sim {
+        let prompts = Prompts::embedded().unwrap();
+        let keys = prompts.answer_keys();
+        let rules = Engine::compile(
+            "rules.toml",
+            RULES,
+            CompileOptions {
+                answer_keys: Some(&keys),
+            },
+        )
+        .unwrap();
+        Sim {
+            desk: Desk::new(cfg, "en", prompts),
+            rules: Arc::new(rules),
+            store: MemoryStore::new(),
+            now: Timestamp(1_700_000_000_000),
+            n: 0,
+            sent: Vec::new(),
+        }
+    }
+
+    fn sender(name: &str) -> Sender {
+        Sender {
+            id: PartyId::new(Platform::Console, name),
+            name: name.to_string(),
+            username: None,
+            language: None,
+        }
+    }
+
+    fn inbound(&mut self, from: Sender, place: Place, what: What) -> Inbound {
+        self.n += 1;
+        Inbound {
+            key: UpdateKey(format!("console:{}", self.n)),
+            at: self.now,
+            from,
+            place,
+            what,
+        }
+    }
+
+    /// Handles an event, commits it, records what was sent; returns the transition.
+    fn apply(&mut self, ev: Event) -> Transition {
+        let t = self
+            .desk
+            .handle(&self.store, &self.rules, &ev, self.now)
+            .unwrap();
+        let committed = self.store.commit(&t).unwrap();
+        for (id, o) in self.store.outbox(1000).unwrap() {
+            let to = match &o.to {
+                Destination::Customer { chat } => format!("customer {}", chat.id),
+                Destination::Ticket { ticket } => format!("staff {ticket}"),
+                Destination::StaffSpace => "staff".to_string(),
+            };
+            let buttons: Vec<String> = o.buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+            self.sent.push(
+                format!("{to}: {} {}", o.text, buttons.join(" "))
+                    .trim_end()
+                    .to_string(),
+            );
+            self.store.ack_outbox(id).unwrap();
+        }
+        assert_eq!(committed.outbox.len(), t.outbound.len());
+        t
+    }
+
+    fn customer(&mut self, name: &str, text: &str) -> Transition {
+        let chat = ChatId::new(Platform::Console, name);
+        let inb = self.inbound(
+            Self::sender(name),
+            Place::Customer { chat },
+            What::Text(text.into()),
+        );
+        self.apply(Event::Inbound(inb))
+    }
+
+    fn customer_press(&mut self, name: &str, payload: &str) -> Transition {
+        let chat = ChatId::new(Platform::Console, name);
+        let inb = self.inbound(
+            Self::sender(name),
+            Place::Customer { chat },
+            What::Button(payload.into()),
+        );
+        self.apply(Event::Inbound(inb))
+    }
+
+    fn agent(&mut self, name: &str, ticket: Option<u64>, text: &str) -> Transition {
+        let place = Place::Staff {
+            ticket: ticket.map(TicketId),
+            thread: None,
+            reply_to: None,
+        };
+        let inb = self.inbound(Self::sender(name), place, What::Text(text.into()));
+        self.apply(Event::Inbound(inb))
+    }
+
+    fn agent_press(&mut self, name: &str, ticket: u64, payload: &str) -> Transition {
+        let place = Place::Staff {
+            ticket: Some(TicketId(ticket)),
+            thread: None,
+            reply_to: None,
+        };
+        let inb = self.inbound(Self::sender(name), place, What::Button(payload.into()));
+        self.apply(Event::Inbound(inb))
+    }
+
+    /// Moves the clock and runs every job that fell due.
+    fn wait(&mut self, d: Millis) {
+        self.now = self.now.plus(d);
+        loop {
+            let due = self.store.due_jobs(self.now, 10).unwrap();
+            if due.is_empty() {
+                break;
+            }
+            for (id, job) in due {
+                self.apply(Event::Due { id, job });
+            }
+        }
+    }
+
+    fn ticket(&self, n: u64) -> switchboard_domain::Ticket {
+        self.store
+            .ticket(TicketId(n))
+            .unwrap()
+            .expect("ticket exists")
+    }
+
+    fn take_sent(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.sent)
+    }
+
+    fn said(&self, needle: &str) -> bool {
+        self.sent.iter().any(|s| s.contains(needle))
+    }
+}
+
+#[test]
+fn first_message_opens_a_triaged_ticket_and_is_acknowledged() {
+    let mut s = Sim::new();
+    s.customer("ann", "My parcel never arrived, order 55123");
+    let t = s.ticket(1);
+    assert_eq!(t.id.to_string(), "T-1");
+    assert_eq!(t.category.as_str(), "shipping");
+    assert_eq!(
+        t.status,
+        TicketStatus::Queued,
+        "no auto-answer: straight to the team"
+    );
+    let sent = s.take_sent();
+    assert!(sent[0].starts_with("customer ann: Thanks, ann. Your request is ticket T-1 (shipping). An agent will answer within 4 hours."), "{sent:#?}");
+    let card = sent
+        .iter()
+        .find(|l| l.starts_with("staff T-1:"))
+        .expect("a card");
+    assert!(card.contains("T-1 · shipping · normal"), "{card}");
+    assert!(card.contains("Customer: ann (console:ann)"), "{card}");
+    assert!(
+        card.contains("ann: My parcel never arrived"),
+        "the conversation so far: {card}"
+    );
+    assert!(card.ends_with("[Claim] [Close]"), "{card}");
+    // Ticket numbers are sequential per store, never reused.
+    s.customer("bob", "hello there");
+    assert_eq!(s.ticket(2).customer_name, "bob");
+    assert_eq!(s.store.last_ticket_id().unwrap(), 2);
+}
+
+#[test]
+fn later_messages_join_the_open_ticket_and_reach_the_thread() {
+    let mut s = Sim::new();
+    s.customer("ann", "My parcel never arrived");
+    s.take_sent();
+    s.customer("ann", "It was order 55123");
+    assert_eq!(s.store.last_ticket_id().unwrap(), 1, "no second ticket");
+    assert_eq!(
+        s.take_sent(),
+        vec!["staff T-1: ann: It was order 55123".to_string()]
+    );
+    let msgs = s.store.messages(TicketId(1)).unwrap();
+    assert_eq!(msgs.last().unwrap().text, "It was order 55123");
+    assert_eq!(
+        msgs.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=msgs.len() as u32).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn self_service_yes_resolves_as_deflected() {
+    let mut s = Sim::new();
+    s.customer("ann", "I forgot my password");
+    let t = s.ticket(1);
+    assert_eq!(t.status, TicketStatus::SelfService);
+    let sent = s.take_sent();
+    assert!(
+        sent.iter().any(|l| l.contains("reset your password")
+            && l.ends_with("Did this solve it? [Yes] [No, talk to a person]")),
+        "{sent:#?}"
+    );
+    assert!(
+        !sent.iter().any(|l| l.starts_with("staff")),
+        "nobody is bothered yet: {sent:#?}"
+    );
+    s.customer_press("ann", "yes:T-1");
+    let t = s.ticket(1);
+    assert_eq!(t.status, TicketStatus::Resolved);
+    assert_eq!(t.resolution, Some(Resolution::SelfService));
+    assert!(s.said("Glad it helped! Ticket T-1 is closed."));
+    // The timer that was set does nothing now.
+    s.take_sent();
+    s.wait(Millis::hours(1));
+    assert_eq!(s.ticket(1).status, TicketStatus::Resolved);
+    assert!(s.take_sent().is_empty());
+    // A second press changes nothing and says so.
+    s.customer_press("ann", "yes:T-1");
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: That button no longer applies.".to_string()]
+    );
+}
+
+#[test]
+fn self_service_no_hands_off_with_the_card() {
+    let mut s = Sim::new();
+    s.customer("ann", "I forgot my password");
+    s.take_sent();
+    s.customer_press("ann", "no:T-1");
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    let sent = s.take_sent();
+    assert!(
+        sent[0].starts_with("customer ann: I'm passing ticket T-1 to a person."),
+        "{sent:#?}"
+    );
+    assert!(
+        sent[1].starts_with(
+            "staff T-1: The automatic answer did not help the customer.\nT-1 · account"
+        ),
+        "{sent:#?}"
+    );
+}
+
+#[test]
+fn self_service_without_an_answer_hands_off_after_the_timeout() {
+    let mut s = Sim::new();
+    s.customer("ann", "I forgot my password");
+    s.take_sent();
+    s.wait(Millis::mins(14));
+    assert_eq!(s.ticket(1).status, TicketStatus::SelfService);
+    s.wait(Millis::mins(1));
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    assert!(
+        s.said("No answer to the automatic reply within 15 minutes: handed to the team."),
+        "{:#?}",
+        s.sent
+    );
+}
+
+#[test]
+fn asking_for_a_person_or_an_escalating_rule_hands_off_at_once() {
+    let mut s = Sim::new();
+    s.customer("ann", "I forgot my password, let me talk to a real person");
+    assert_eq!(
+        s.ticket(1).status,
+        TicketStatus::Queued,
+        "no self-service when a person is asked for"
+    );
+    assert!(s.said("The customer asked for a person."));
+
+    s.customer("bob", "I forgot my password");
+    assert_eq!(s.ticket(2).status, TicketStatus::SelfService);
+    s.customer("bob", "转人工");
+    assert_eq!(
+        s.ticket(2).status,
+        TicketStatus::Queued,
+        "asking later hands off too"
+    );
+}
+
+#[test]
+fn claim_relay_note_and_close() {
+    let mut s = Sim::new();
+    s.customer("ann", "My parcel never arrived");
+    s.take_sent();
+    s.agent_press("alice", 1, "claim:T-1");
+    assert_eq!(s.ticket(1).assignee.unwrap().name, "alice");
+    assert_eq!(
+        s.take_sent(),
+        vec!["staff T-1: alice claimed T-1.".to_string()]
+    );
+
+    s.agent(
+        "alice",
+        Some(1),
+        "Sorry about that! Checking with the courier.",
+    );
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: alice: Sorry about that! Checking with the courier.".to_string()]
+    );
+    assert!(s.ticket(1).first_response_at.is_some());
+
+    s.customer("ann", "thanks");
+    assert_eq!(s.take_sent(), vec!["staff T-1: ann: thanks".to_string()]);
+
+    s.agent("alice", Some(1), "// courier says lost, refund approved");
+    s.agent("alice", Some(1), "/note second note");
+    let sent = s.take_sent();
+    assert!(
+        sent.iter().all(|l| l.starts_with("staff T-1: Note saved")),
+        "notes never reach the customer: {sent:#?}"
+    );
+    let notes: Vec<_> = s
+        .store
+        .messages(TicketId(1))
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.internal)
+        .collect();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[0].text, "courier says lost, refund approved");
+
+    s.agent("alice", Some(1), "/close");
+    let t = s.ticket(1);
+    assert_eq!(t.status, TicketStatus::Resolved);
+    assert_eq!(
+        t.resolution,
+        Some(Resolution::Agent {
+            name: "alice".into()
+        })
+    );
+    let sent = s.take_sent();
+    assert!(sent.contains(&"customer ann: alice marked ticket T-1 as solved. If something is still wrong, just reply here.".to_string()), "{sent:#?}");
+    let kinds: Vec<&str> = t.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "opened",
+            "triaged",
+            "handed_off",
+            "claimed",
+            "note",
+            "note",
+            "resolved"
+        ]
+    );
+}
+
+#[test]
+fn anonymous_signature() {
+    let cfg = DeskConfig {
+        agent_signature: switchboard_desk::config::Signature::Anonymous,
+        ..DeskConfig::default()
+    };
+    let mut s = Sim::with(cfg);
+    s.customer("ann", "hello");
+    s.take_sent();
+    s.agent("alice", Some(1), "Hi!");
+    let sent = s.take_sent();
+    assert!(
+        sent.contains(&"customer ann: Support: Hi!".to_string()),
+        "{sent:#?}"
+    );
+}
+
+#[test]
+fn the_claim_race_has_exactly_one_winner_every_time() {
+    for round in 0..200 {
+        let mut s = Sim::new();
+        s.customer("ann", "hello");
+        s.take_sent();
+        let (first, second) = if round % 2 == 0 {
+            ("alice", "bob")
+        } else {
+            ("bob", "alice")
+        };
+        // Both presses are read before either is committed: the store's version check makes
+        // the second commit fail, and handling it again tells its agent who won.
+        let ev = |s: &mut Sim, name: &str| {
+            let place = Place::Staff {
+                ticket: Some(TicketId(1)),
+                thread: None,
+                reply_to: None,
+            };
+            Event::Inbound(s.inbound(Sim::sender(name), place, What::Button("claim:T-1".into())))
+        };
+        let (a, b) = (ev(&mut s, first), ev(&mut s, second));
+        let ta = s.desk.handle(&s.store, &s.rules, &a, s.now).unwrap();
+        let tb = s.desk.handle(&s.store, &s.rules, &b, s.now).unwrap();
+        s.store.commit(&ta).unwrap();
+        for (id, _) in s.store.outbox(100).unwrap() {
+            s.store.ack_outbox(id).unwrap();
+        }
+        let conflict = s.store.commit(&tb).unwrap_err();
+        assert!(
+            matches!(conflict, switchboard_desk::StoreError::Conflict { .. }),
+            "{conflict}"
+        );
+        let retried = s.apply(b);
+        assert!(retried.tickets.is_empty(), "the loser changes nothing");
+        assert_eq!(s.ticket(1).assignee.unwrap().name, first);
+        assert_eq!(
+            s.take_sent(),
+            vec![format!("staff T-1: T-1 is already claimed by {first}.")]
+        );
+    }
+}
+
+#[test]
+fn only_the_owner_acts_on_a_claimed_ticket() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/claim");
+    s.take_sent();
+    s.agent("bob", Some(1), "I can help!");
+    assert_eq!(s.take_sent(), vec!["staff T-1: T-1 is claimed by alice; only they can write to the customer. Ask them to /release or /transfer it.".to_string()]);
+    s.agent("bob", Some(1), "/close");
+    assert_eq!(s.ticket(1).status, TicketStatus::Claimed);
+    s.agent("bob", Some(1), "/release");
+    assert_eq!(s.ticket(1).assignee.unwrap().name, "alice");
+    s.take_sent();
+
+    s.agent("alice", Some(1), "/transfer bob");
+    assert_eq!(s.ticket(1).assignee.unwrap().name, "bob");
+    s.agent("bob", Some(1), "/release");
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    assert!(s.said("bob released T-1; it is back in the queue."));
+}
+
+#[test]
+fn priority_category_and_queue() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.customer("bob", "I was charged twice, refund me");
+    s.agent("alice", Some(1), "/priority urgent");
+    s.agent("alice", Some(1), "/category billing");
+    let t = s.ticket(1);
+    assert_eq!(
+        (t.priority, t.category.as_str()),
+        (Priority::Urgent, "billing")
+    );
+    assert!(
+        t.events
+            .iter()
+            .any(|e| e.kind == "category" && e.detail == "general -> billing")
+    );
+    s.take_sent();
+    s.wait(Millis::mins(5));
+    s.agent("carol", None, "/queue");
+    let sent = s.take_sent();
+    assert_eq!(sent.len(), 1);
+    let lines: Vec<&str> = sent[0].lines().collect();
+    assert_eq!(lines[0], "staff: Queue (2):");
+    assert!(
+        lines[1].starts_with("T-1 · billing · urgent · waiting 5 minutes · unclaimed"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[2].starts_with("T-2 · billing · high · waiting 5 minutes · unclaimed"),
+        "{lines:#?}"
+    );
+
+    s.agent("alice", Some(1), "/priority soon");
+    s.agent("alice", Some(1), "/category misc");
+    s.agent("alice", Some(1), "/transfer zed");
+    s.agent("alice", Some(1), "/frobnicate");
+    s.agent("alice", Some(1), "/priority");
+    let sent = s.take_sent().join("\n");
+    for needle in [
+        "There is no priority soon.",
+        "There is no category misc. Use one of: account, billing,",
+        "No agent named zed has used the desk yet.",
+        "Unknown command /frobnicate.",
+        "/priority needs low, normal, high or urgent, for example: /priority high",
+    ] {
+        assert!(sent.contains(needle), "missing {needle:?} in\n{sent}");
+    }
+}
+
+#[test]
+fn reopen_within_the_window_and_follow_up_after_it() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.wait(Millis::hours(24));
+    s.take_sent();
+    s.customer("ann", "it broke again");
+    let t = s.ticket(1);
+    assert_eq!((t.status, t.reopened), (TicketStatus::Queued, 1));
+    assert!(
+        s.said("customer ann: Ticket T-1 is open again."),
+        "{:#?}",
+        s.sent
+    );
+    assert!(
+        s.said("staff T-1: T-1 was reopened by the customer."),
+        "{:#?}",
+        s.sent
+    );
+
+    s.agent("alice", Some(1), "/close");
+    s.wait(Millis::hours(73));
+    s.take_sent();
+    s.customer("ann", "new problem");
+    let t2 = s.ticket(2);
+    assert_eq!(t2.previous, Some(TicketId(1)));
+    assert!(
+        s.said("Your request is ticket T-2 (general), following up T-1."),
+        "{:#?}",
+        s.sent
+    );
+    assert_eq!(s.ticket(1).status, TicketStatus::Resolved);
+}
+
+#[test]
+fn customers_cannot_reach_staff_actions() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.take_sent();
+    s.customer_press("ann", "claim:T-1");
+    s.customer_press("ann", "close:T-1");
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: Sorry, only the support team can do that.".to_string(); 2]
+    );
+    // A slash command from a customer is just text on their ticket.
+    s.customer("ann", "/close");
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    // Another customer's self-service button.
+    s.customer("bob", "I forgot my password");
+    s.take_sent();
+    s.customer_press("ann", "yes:T-2");
+    assert_eq!(s.ticket(2).status, TicketStatus::SelfService);
+    assert!(s.said("That button belongs to someone else's conversation."));
+}
+
+#[test]
+fn duplicates_are_dropped() {
+    let mut s = Sim::new();
+    let chat = ChatId::new(Platform::Console, "ann");
+    let inb = s.inbound(
+        Sim::sender("ann"),
+        Place::Customer { chat },
+        What::Text("hello".into()),
+    );
+    s.apply(Event::Inbound(inb.clone()));
+    let again = s.apply(Event::Inbound(inb));
+    assert!(again.is_empty());
+    assert_eq!(
+        s.store
+            .messages(TicketId(1))
+            .unwrap()
+            .iter()
+            .filter(|m| matches!(m.author, Author::Customer(_)))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn bad_input_is_answered_or_ignored_never_broken() {
+    let mut s = Sim::new();
+    assert!(
+        s.customer("ann", "   \u{0}\u{7} ").tickets.is_empty(),
+        "empty after cleaning: ignored"
+    );
+    s.customer("ann", "😡😡😡");
+    assert_eq!(s.ticket(1).category.as_str(), "general");
+    let big = "x".repeat(100_000);
+    s.customer("ann", &big);
+    let last = s.store.messages(TicketId(1)).unwrap().pop().unwrap();
+    assert_eq!(last.text.chars().count(), 4000);
+    assert!(s.said("Your message was very long, so we kept the first 4000 characters."));
+    s.customer("ann", "evil\u{202E}txt.exe\u{1b}[31m");
+    let last = s.store.messages(TicketId(1)).unwrap().pop().unwrap();
+    assert_eq!(last.text, "eviltxt.exe[31m");
+    s.take_sent();
+    s.customer_press("ann", "garbage");
+    s.customer_press("ann", "yes:T-999");
+    s.agent_press("alice", 999, "claim:T-999");
+    s.agent("alice", None, "hello?");
+    s.agent("alice", Some(42), "/claim");
+    let sent = s.take_sent();
+    assert_eq!(
+        sent,
+        vec![
+            "customer ann: That button no longer applies.".to_string(),
+            "customer ann: That button no longer applies.".to_string(),
+            "staff: There is no ticket T-999.".to_string(),
+            "staff: Which ticket? Write in a ticket's thread, or name it (on T-1).".to_string(),
+            "staff: There is no ticket T-42.".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn floods_are_recorded_but_not_relayed() {
+    let mut s = Sim::new();
+    for i in 0..15 {
+        s.customer("ann", &format!("message {i}"));
+    }
+    let customer_msgs = s
+        .store
+        .messages(TicketId(1))
+        .unwrap()
+        .into_iter()
+        .filter(|m| matches!(m.author, Author::Customer(_)))
+        .count();
+    assert_eq!(customer_msgs, 15, "nothing is lost");
+    let relayed = s
+        .sent
+        .iter()
+        .filter(|l| l.starts_with("staff T-1: ann: message"))
+        .count();
+    assert_eq!(relayed, 9, "messages 2 to 10 relayed; 11 to 15 held back");
+    assert_eq!(
+        s.sent
+            .iter()
+            .filter(|l| l.starts_with("customer ann: You're sending messages very fast"))
+            .count(),
+        1,
+        "told once"
+    );
+    assert_eq!(
+        s.sent
+            .iter()
+            .filter(|l| l.starts_with("staff T-1: ann is sending messages very fast"))
+            .count(),
+        1,
+        "agents told once"
+    );
+    s.take_sent();
+    s.wait(Millis::mins(2));
+    s.customer("ann", "calm now");
+    assert_eq!(s.take_sent(), vec!["staff T-1: ann: calm now".to_string()]);
+}
+
+#[test]
+fn open_ticket_limit_joins_the_newest() {
+    let cfg = DeskConfig {
+        max_open_tickets: 1,
+        ..DeskConfig::default()
+    };
+    let mut s = Sim::with(cfg);
+    s.customer("ann", "hello");
+    // The same customer in another chat.
+    let other = ChatId::new(Platform::Console, "ann-2");
+    let inb = s.inbound(
+        Sim::sender("ann"),
+        Place::Customer { chat: other },
+        What::Text("another thing".into()),
+    );
+    s.apply(Event::Inbound(inb));
+    assert_eq!(s.store.last_ticket_id().unwrap(), 1);
+    assert!(
+        s.said("You already have 1 open requests, so I've added this to ticket T-1."),
+        "{:#?}",
+        s.sent
+    );
+}
+
+#[test]
+fn locale_from_platform_hint_then_script_then_default() {
+    let mut s = Sim::new();
+    s.customer("li", "你好，我有个问题");
+    assert_eq!(s.ticket(1).locale, "zh-CN");
+    assert!(
+        s.said("谢谢，li。您的请求编号为 T-1（general）。"),
+        "{:#?}",
+        s.sent
+    );
+    s.customer("ann", "refund please");
+    assert_eq!(s.ticket(2).locale, "en");
+    let chat = ChatId::new(Platform::Console, "hans");
+    let mut from = Sim::sender("hans");
+    from.language = Some("zh-TW".into());
+    let inb = s.inbound(from, Place::Customer { chat }, What::Text("refund".into()));
+    s.apply(Event::Inbound(inb));
+    assert_eq!(
+        s.ticket(3).locale,
+        "zh-CN",
+        "the platform's hint wins, resolved to an available locale"
+    );
+}
+
+#[test]
+fn the_desk_is_deterministic() {
+    let run = || {
+        let mut s = Sim::new();
+        s.customer("ann", "I was charged twice");
+        s.agent("alice", Some(1), "/claim");
+        s.agent("alice", Some(1), "Refunded.");
+        s.wait(Millis::mins(30));
+        (s.sent.clone(), s.ticket(1))
+    };
+    assert_eq!(run(), run());
+}
