@@ -405,18 +405,46 @@ fn backtest_without_label_column_says_what_to_do() {
 
 #[test]
 fn demo_runs_without_config_or_tokens() {
-    let out = run(&["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().arg("demo").current_dir(dir.path()).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let s = stdout(&out);
-    assert!(s.contains("category billing, priority high"), "{s}");
-    assert!(s.contains("→ 立即转人工"), "{s}");
+    for needle in [
+        "bot -> customer ann: Thanks, ann. Your request is ticket T-1 (account).",
+        "Did this solve it? [Yes] [No, talk to a person]",
+        "bot -> customer ann: Glad it helped!",
+        "[Claim] [Close]",
+        "bot -> staff T-2: alice claimed T-2.",
+        "bot -> customer ben: alice: Sorry about that, Ben.",
+        "bot -> staff T-2: ben: Thank you! How long will it take?",
+        "bot -> staff T-2: Note saved on T-2 (not shown to the customer).",
+        "bot -> staff T-3: T-3 is already claimed by bob.",
+        "bot -> customer chen: 谢谢，chen。",
+        "bot -> customer ann: Ticket T-1 is open again.",
+    ] {
+        assert!(s.contains(needle), "missing {needle:?} in the demo:\n{s}");
+    }
+    assert!(
+        !s.contains("R-55-1209")
+            || s.lines()
+                .filter(|l| l.contains("R-55-1209"))
+                .all(|l| !l.starts_with("bot -> customer")),
+        "a note reached a customer:\n{s}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "the demo leaves nothing behind without --data"
+    );
 }
 
 #[test]
 fn run_reads_the_console_until_end_of_input() {
     use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
     let mut child = bin()
-        .arg("run")
+        .args(["run", "--data", data.to_str().unwrap()])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -426,11 +454,27 @@ fn run_reads_the_console_until_end_of_input() {
         .stdin
         .take()
         .unwrap()
-        .write_all("where is my parcel\n\n我要退款\n".as_bytes())
+        .write_all("customer ann: where is my parcel\n\n我要退款\n".as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let s = stdout(&out);
-    assert!(s.contains("category shipping"), "{s}");
-    assert!(s.contains("类别 billing"), "{s}");
+    assert!(
+        s.contains("bot -> customer ann: Thanks, ann. Your request is ticket T-1 (shipping)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("bot -> customer you: 谢谢，you。您的请求编号为 T-2（billing）"),
+        "{s}"
+    );
+    // What the service stored is there for `tickets`.
+    let out = run(&[
+        "tickets",
+        "list",
+        "--json",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2, "{v}");
 }

@@ -2,10 +2,12 @@
 //!
 //! - `cli`: the admin commands (`check`, `rules test`, `rules backtest`, `demo`) run as a
 //!   process, asserting on exit status and output; every shipped config file validates.
+//! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
 //!
 //! Nothing here needs the internet or a token.
 
 mod cli;
+mod lifecycle;
 mod reload;

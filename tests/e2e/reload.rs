@@ -10,6 +10,7 @@ use switchboard::config::Settings;
 use switchboard::reload::{ReloadEvent, spawn_watcher};
 use switchboard::runtime::run_console;
 use switchboard_triage::Context;
+
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{broadcast, watch};
 
@@ -149,10 +150,17 @@ async fn nothing_is_watched_for_embedded_rules_or_with_reload_off() {
 async fn the_console_classifies_with_the_rules_in_force() {
     let dir = tempfile::tempdir().unwrap();
     let settings = setup(dir.path(), RULES_V1);
-    let (mut customer, console_in) = tokio::io::duplex(4096);
-    let (console_out, screen) = tokio::io::duplex(4096);
+    let store = Arc::new(switchboard_store::SledStore::open(dir.path().join("data")).unwrap());
+    let (mut input, console_in) = tokio::io::duplex(4096);
+    let (console_out, screen) = tokio::io::duplex(1 << 16);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let service = tokio::spawn(run_console(settings, console_in, console_out, stop_rx));
+    let service = tokio::spawn(run_console(
+        settings,
+        store,
+        console_in,
+        console_out,
+        stop_rx,
+    ));
     let mut screen = BufReader::new(screen).lines();
     let mut next_line = async || {
         tokio::time::timeout(Duration::from_secs(10), screen.next_line())
@@ -163,21 +171,38 @@ async fn the_console_classifies_with_the_rules_in_force() {
     };
     assert!(next_line().await.starts_with("Switchboard console."));
 
-    customer.write_all(b"where is my parcel\n").await.unwrap();
-    assert_eq!(next_line().await, "category general, priority normal");
+    input
+        .write_all(b"customer ann: where is my parcel\n")
+        .await
+        .unwrap();
+    assert!(
+        next_line()
+            .await
+            .starts_with("bot -> customer ann: Thanks, ann. Your request is ticket T-1 (general).")
+    );
+    assert!(
+        next_line()
+            .await
+            .starts_with("bot -> staff T-1: T-1 · general · normal")
+    );
 
     let v2 = format!(
-        "{RULES_V1}\n[[rule]]\nid = \"parcel\"\nany = [\"parcel\"]\ncategory = \"shipping\"\ntags = [\"p\"]\n"
+        "{RULES_V1}\n[[rule]]\nid = \"parcel\"\nany = [\"parcel\"]\ncategory = \"shipping\"\n"
     );
     replace(&dir.path().join("rules.toml"), &v2);
     let reloaded = next_line().await;
     assert!(reloaded.starts_with("Rules reloaded from "), "{reloaded}");
 
-    customer.write_all(b"where is my parcel\n").await.unwrap();
-    assert_eq!(
-        next_line().await,
-        "category shipping, priority normal [p] (parcel)"
+    input
+        .write_all(b"customer bob: where is my parcel\n")
+        .await
+        .unwrap();
+    assert!(
+        next_line().await.starts_with(
+            "bot -> customer bob: Thanks, bob. Your request is ticket T-2 (shipping)."
+        )
     );
+    next_line().await;
 
     replace(
         &dir.path().join("rules.toml"),
@@ -198,10 +223,27 @@ async fn the_console_classifies_with_the_rules_in_force() {
         "  help: use one of general, or declare it under [categories]"
     );
 
-    customer.write_all(b"parcel?\n").await.unwrap();
-    assert_eq!(
-        next_line().await,
-        "category shipping, priority normal [p] (parcel)"
+    input.write_all(b"customer carol: parcel?\n").await.unwrap();
+    assert!(next_line().await.starts_with(
+        "bot -> customer carol: Thanks, carol. Your request is ticket T-3 (shipping)."
+    ));
+    next_line().await;
+
+    // Plain text is the customer `you`; a broken line says what is wrong.
+    input
+        .write_all(b"hello there\nagent bob presses Claim\n")
+        .await
+        .unwrap();
+    assert!(
+        next_line()
+            .await
+            .starts_with("bot -> customer you: Thanks, you.")
+    );
+    next_line().await;
+    assert!(
+        next_line()
+            .await
+            .contains("`agent NAME presses LABEL on T-1`")
     );
 
     stop_tx.send(true).unwrap();

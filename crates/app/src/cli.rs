@@ -22,16 +22,66 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the service: the console channel reads customer messages from standard input
-    /// and prints the triage verdict; the rules file is reloaded when it changes.
-    Run,
-    /// Play a few sample conversations through triage and print what happens.
-    Demo,
+    /// Run the service with the configured channels (today: the console, on standard
+    /// input and output). The rules file is reloaded when it changes.
+    Run(DataArgs),
+    /// Play the whole desk in the terminal: the built-in demo, or a script of yours.
+    Demo(DemoArgs),
+    /// Read tickets from the store.
+    #[command(subcommand)]
+    Tickets(TicketsCommand),
     /// Validate the config, the rules and the prompts. Exit 0 when all is well.
     Check(CheckArgs),
     /// Work with triage rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+}
+
+/// Where the store is.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The store's directory (default: `[store] path` from the config).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// `switchboard demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Play this script instead of the built-in demo (see "The console" in the README).
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+    /// Keep the store in this directory (default: a temporary one, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// `switchboard tickets …`.
+#[derive(Debug, Subcommand)]
+pub enum TicketsCommand {
+    /// List tickets, oldest first.
+    List {
+        /// Only tickets in this status (self_service, queued, claimed, resolved).
+        #[arg(long)]
+        status: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Show one ticket with its conversation and history.
+    Show {
+        /// The ticket (T-1042, or 1042).
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// `switchboard check`.

@@ -31,6 +31,27 @@ pub struct RawConfig {
     pub triage: Triage,
     /// `[prompts]`
     pub prompts: PromptsConfig,
+    /// `[desk]`: the support workflow.
+    pub desk: switchboard_desk::DeskConfig,
+    /// `[store]`: where tickets are kept.
+    pub store: StoreConfig,
+}
+
+/// `[store]`: the embedded database.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The directory of the store (created when missing). Relative to the working
+    /// directory; every command that uses the store takes `--data DIR` to override it.
+    pub path: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: "switchboard-data".into(),
+        }
+    }
 }
 
 /// `[general]`: settings of the whole service.
@@ -211,6 +232,64 @@ impl Settings {
                 ),
                 "use a tag such as \"en\" or \"zh-CN\"",
             ));
+        }
+        let where_ = path.map_or("<embedded>".into(), |p| p.display().to_string());
+        let desk = &config.desk;
+        if desk
+            .staff_locale
+            .parse::<switchboard_domain::Language>()
+            .is_err()
+        {
+            diags.push(Diagnostic::at(
+                &where_,
+                "",
+                None,
+                format!(
+                    "`desk.staff_locale = {:?}` is not a language tag",
+                    desk.staff_locale
+                ),
+                "use a tag such as \"en\" or \"zh-CN\"",
+            ));
+        }
+        for (who, tier) in &desk.tiers {
+            if tier.parse::<switchboard_domain::Tier>().is_err() {
+                diags.push(Diagnostic::at(
+                    &where_,
+                    "",
+                    None,
+                    format!(
+                        "`desk.tiers` gives {who} the tier {tier:?}, which is not a valid name"
+                    ),
+                    "use lowercase letters, digits, `-` and `_`, such as \"vip\"",
+                ));
+            }
+            if !who.contains(':') {
+                diags.push(Diagnostic::at(
+                    &where_,
+                    "",
+                    None,
+                    format!("`desk.tiers` key {who:?} does not name a platform"),
+                    "write keys as \"platform:id\", such as \"telegram:12345\"",
+                ));
+            }
+        }
+        for (name, d) in [
+            ("reopen_window", desk.reopen_window),
+            ("self_service_timeout", desk.self_service_timeout),
+            ("rate_window", desk.rate_window),
+        ] {
+            if d.0 <= 0 {
+                diags.push(Diagnostic::at(
+                    &where_,
+                    "",
+                    None,
+                    format!("`desk.{name}` must be longer than 0"),
+                    "use a duration such as \"15m\", \"2h\" or \"3d\"",
+                ));
+            }
+        }
+        if desk.rate_limit == 0 || desk.max_open_tickets == 0 || desk.max_message_chars == 0 {
+            diags.push(Diagnostic::at(&where_, "", None, "`desk.rate_limit`, `desk.max_open_tickets` and `desk.max_message_chars` must be at least 1", "raise the value, or remove the line to use the default"));
         }
         if config.triage.reload_interval_ms == 0 {
             diags.push(Diagnostic::at(

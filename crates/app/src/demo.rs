@@ -1,47 +1,91 @@
-//! `switchboard demo`: sample customer messages played through the triage engine, so that a
-//! new user sees in a second what Switchboard does with real-looking chat text.
+//! `switchboard demo`: the whole desk in the terminal, with no platform and no token.
+//!
+//! It plays a script (the built-in one, config/examples/demo.script, or the admin's own)
+//! through the real desk and the real sled store, on a simulated clock that starts on
+//! Monday 2026-01-05 at 09:00 UTC, and prints the transcript. The store lives in a
+//! temporary directory unless `--data` names one, so that `switchboard tickets show T-1
+//! --data DIR` can read what a demo left.
 
 use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
 
-use anyhow::Result;
-use switchboard_triage::Context;
+use anyhow::{Context as _, Result};
+use arc_swap::ArcSwap;
+use switchboard_desk::{Desk, Store};
+use switchboard_domain::{Millis, Timestamp};
+use switchboard_store::SledStore;
 
 use crate::config::Settings;
-use crate::runtime::{describe, locale_for};
+use crate::console::{Console, parse_script, play_script};
+use crate::service::Service;
 
-/// The sample messages: English and Chinese, calm and angry, simple and ambiguous.
-pub const SAMPLES: &[&str] = &[
-    "Hi! Where is my parcel? Ordered last week 📦",
-    "I was charged TWICE for order 88123 and I want a refund!!!",
-    "I forgot my password and can't log in",
-    "The app keeps crashing when I open the cart",
-    "Please cancel my subscription",
-    "This is the worst service ever, I want to talk to a real person",
-    "我要退款，订单一直没发货",
-    "转人工",
-    "Just wanted to say thank you, great service!",
-];
+/// The built-in demo script.
+pub const DEMO_SCRIPT: &str = include_str!("../../../config/examples/demo.script");
 
-/// Prints each sample with its verdict.
-pub fn run(settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    writeln!(
-        out,
-        "Switchboard demo: {} sample messages through the default rules ({} rules).\n",
-        SAMPLES.len(),
-        settings.engine.rule_count()
-    )?;
-    for text in SAMPLES {
-        let locale = locale_for(settings, text);
-        let ctx = Context {
-            language: locale.parse().ok(),
-            ..Context::default()
-        };
-        let v = settings.engine.classify(text, &ctx);
-        writeln!(out, "customer: {text}")?;
-        for line in describe(&settings.prompts, &locale, &v).lines() {
-            writeln!(out, "  {line}")?;
-        }
-        writeln!(out)?;
+/// When the simulated clock starts: Monday 2026-01-05, 09:00 UTC.
+pub fn demo_start() -> Timestamp {
+    Timestamp::from_ymd(2026, 1, 5).plus(Millis::hours(9))
+}
+
+/// Builds the service over `store` from validated settings.
+pub fn service(settings: &Settings, store: Arc<dyn Store>) -> Service {
+    Service {
+        desk: Arc::new(Desk::new(
+            settings.config.desk.clone(),
+            settings.config.general.default_locale.clone(),
+            settings.prompts.clone(),
+        )),
+        rules: Arc::new(ArcSwap::new(settings.engine.clone())),
+        store,
     }
-    Ok(())
+}
+
+/// Plays `script` (or the built-in demo) and prints the transcript to `out`. Returns the
+/// exit status: 1 with a sentence on `err` for a bad script.
+pub fn run(
+    settings: &Settings,
+    script: Option<&Path>,
+    data: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32> {
+    let (name, text) = match script {
+        None => ("<built-in demo>".to_string(), DEMO_SCRIPT.to_string()),
+        Some(p) => (
+            p.display().to_string(),
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the script {}", p.display()))?,
+        ),
+    };
+    let lines = match parse_script(&text) {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(err, "{name}: {e}")?;
+            return Ok(1);
+        }
+    };
+    let temp;
+    let dir = match data {
+        Some(d) => d.to_path_buf(),
+        None => {
+            temp = tempfile::tempdir()
+                .context("cannot create a temporary directory for the demo's store")?;
+            temp.path().to_path_buf()
+        }
+    };
+    let store = Arc::new(
+        SledStore::open(&dir)
+            .with_context(|| format!("cannot open the store in {}", dir.display()))?,
+    );
+    let flush_store = store.clone();
+    let mut console = Console::new(
+        service(settings, store),
+        Box::new(move || Ok(flush_store.flush()?)),
+    );
+    if let Err(e) = play_script(&mut console, &lines, demo_start(), out)? {
+        writeln!(err, "{name}: {e}")?;
+        return Ok(1);
+    }
+    Ok(0)
 }

@@ -8,8 +8,11 @@
 //! - [`prompts`]: every user-facing sentence by key and locale, with fallback to `en`.
 //! - [`commands`]: the admin commands `check`, `rules test`, `rules backtest`.
 //! - [`reload`]: watching the rules file and swapping in valid changes.
-//! - [`runtime`]: the running service (the console channel, today).
-//! - [`demo`]: sample conversations played through triage.
+//! - [`service`]: one event through the desk and the store.
+//! - [`console`]: the console channel: script lines in, transcript out.
+//! - [`runtime`]: the running service (the console channel, today) on the real clock.
+//! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
+//! - [`tickets`]: `switchboard tickets list|show`.
 //!
 //! `main.rs` only parses arguments, sets up logging and calls in here.
 
@@ -18,7 +21,10 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod prompts;
 pub mod reload;
 pub mod runtime;
+pub mod service;
+pub mod tickets;

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use switchboard::cli::{Cli, Command, RulesCommand};
-use switchboard::{commands, demo, runtime};
+use switchboard::cli::{Cli, Command, RulesCommand, TicketsCommand};
+use switchboard::{commands, demo, runtime, tickets};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -44,17 +44,51 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(RulesCommand::Backtest(args)) => {
             commands::backtest(config, &args, &mut out, &mut err)?
         }
-        Command::Demo => match commands::load_or_report(config, None, &mut err)? {
-            Some(s) => {
-                demo::run(&s, &mut out)?;
-                0
-            }
+        Command::Demo(args) => match commands::load_or_report(config, None, &mut err)? {
+            Some(s) => demo::run(
+                &s,
+                args.script.as_deref(),
+                args.data.as_deref(),
+                &mut out,
+                &mut err,
+            )?,
             None => 1,
         },
-        Command::Run => {
+        Command::Tickets(cmd) => {
             let Some(settings) = commands::load_or_report(config, None, &mut err)? else {
                 return Ok(1);
             };
+            let data = |d: &Option<std::path::PathBuf>| {
+                d.clone()
+                    .unwrap_or_else(|| settings.config.store.path.clone().into())
+            };
+            match cmd {
+                TicketsCommand::List {
+                    status,
+                    json,
+                    data: d,
+                } => {
+                    let store = tickets::open(&data(&d.data))?;
+                    tickets::list(&store, status.as_deref(), json, &mut out)?
+                }
+                TicketsCommand::Show { id, json, data: d } => {
+                    let store = tickets::open(&data(&d.data))?;
+                    tickets::show(&store, &id, json, &mut out, &mut err)?
+                }
+            }
+        }
+        Command::Run(args) => {
+            let Some(settings) = commands::load_or_report(config, None, &mut err)? else {
+                return Ok(1);
+            };
+            let dir = args
+                .data
+                .clone()
+                .unwrap_or_else(|| settings.config.store.path.clone().into());
+            let store =
+                std::sync::Arc::new(switchboard_store::SledStore::open(&dir).map_err(|e| {
+                    anyhow::anyhow!("cannot open the store at {}: {e}", dir.display())
+                })?);
             drop((out, err));
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -66,7 +100,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         let _ = tx.send(true);
                     }
                 });
-                runtime::run_console(settings, tokio::io::stdin(), tokio::io::stdout(), rx).await
+                runtime::run_console(settings, store, tokio::io::stdin(), tokio::io::stdout(), rx)
+                    .await
             })?;
             0
         }

@@ -1,61 +1,50 @@
-//! The running service. Today: the console channel (customer messages on standard input,
-//! verdicts on standard output) with live rule reloading. The desk, the store and the chat
-//! adapters plug in here as they arrive.
+//! The running service: the configured channels (today, the console on standard input and
+//! output) on the real clock, with the scheduler for due jobs and live rule reloading.
+//! The Telegram and Discord adapters plug in here as they arrive.
 
+use std::io::Write as _;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
-use arc_swap::ArcSwap;
-use switchboard_triage::normalize::guess_language;
-use switchboard_triage::{Context, Verdict};
+use switchboard_desk::Store;
+use switchboard_domain::Timestamp;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{broadcast, watch};
 
 use crate::config::Settings;
-use crate::prompts::Prompts;
-use crate::reload::{self, LiveRules, ReloadEvent};
+use crate::console::{Console, Line, parse_line};
+use crate::reload::{self, ReloadEvent};
 
-/// Formats a verdict for a person, in `locale`.
-pub fn describe(prompts: &Prompts, locale: &str, v: &Verdict) -> String {
-    let mut out = prompts.get(
-        locale,
-        "console.verdict",
-        &[
-            ("category", v.category.as_str()),
-            ("priority", v.priority.as_str()),
-        ],
-    );
-    if !v.tags.is_empty() {
-        out.push_str(&format!(" [{}]", v.tags.join(", ")));
-    }
-    let fired: Vec<&str> = v.fired.iter().map(|f| &*f.rule).collect();
-    if !fired.is_empty() {
-        out.push_str(&format!(" ({})", fired.join(" → ")));
-    }
-    if v.escalate {
-        out.push('\n');
-        out.push_str(&prompts.get(locale, "console.escalate", &[]));
-    }
-    if let Some(key) = &v.auto_answer {
-        out.push('\n');
-        out.push_str(&prompts.get(locale, "console.answer", &[]));
-        out.push(' ');
-        out.push_str(&prompts.get(locale, &format!("answer.{key}"), &[]));
-    }
-    out
+/// The real clock.
+pub fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
-/// The locale for a message: guessed from its script, else the configured default.
-pub fn locale_for(settings: &Settings, text: &str) -> String {
-    guess_language(text).map_or_else(
-        || settings.config.general.default_locale.clone(),
-        str::to_string,
-    )
+/// Turns an interactive line into a console line: the script syntax, or plain text, which
+/// is a message from the customer `you`.
+fn interactive(line: &str) -> std::result::Result<Option<Line>, String> {
+    let first = line.split_whitespace().next().unwrap_or("");
+    match parse_line(line) {
+        Ok(Some(Line::Wait(_))) => {
+            Err("`wait` is for scripts: the console runs on the real clock".into())
+        }
+        Err(e) if matches!(first, "customer" | "agent" | "wait") => Err(e),
+        Err(_) => Ok(Some(Line::Customer {
+            name: "you".into(),
+            text: line.trim().to_string(),
+        })),
+        ok => ok,
+    }
 }
 
-/// Runs the console channel until `input` ends or `shutdown` fires.
+/// Runs the console channel over `store` until `input` ends or `shutdown` fires.
 pub async fn run_console<R, W>(
     settings: Settings,
+    store: Arc<dyn Store>,
     input: R,
     mut output: W,
     mut shutdown: watch::Receiver<bool>,
@@ -65,53 +54,69 @@ where
     W: AsyncWrite + Unpin,
 {
     let settings = Arc::new(settings);
-    let live: LiveRules = Arc::new(ArcSwap::new(settings.engine.clone()));
+    let service = crate::demo::service(&settings, store.clone());
+    let live = service.rules.clone();
     let (events, mut event_rx) = broadcast::channel(16);
-    let watcher = reload::spawn_watcher(settings.clone(), live.clone(), events, shutdown.clone());
-    let locale = settings.config.general.default_locale.clone();
+    let watcher = reload::spawn_watcher(settings.clone(), live, events, shutdown.clone());
+    let flush_store = store.clone();
+    let mut console = Console::new(service.clone(), Box::new(move || Ok(flush_store.flush()?)));
     output
         .write_all(
             format!(
                 "{}\n",
-                settings.prompts.get(&locale, "console.greeting", &[])
+                settings.prompts.get(
+                    &settings.config.general.default_locale,
+                    "console.greeting",
+                    &[]
+                )
             )
             .as_bytes(),
         )
         .await?;
+    output.flush().await?;
     let mut lines = BufReader::new(input).lines();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        let mut buf = Vec::new();
         tokio::select! {
             line = lines.next_line() => {
                 let Some(line) = line? else { break };
-                let text = line.trim();
-                if text.is_empty() { continue; }
-                let locale = locale_for(&settings, text);
-                let ctx = Context {
-                    platform: Some(switchboard_domain::Platform::Console),
-                    language: locale.parse().ok(),
-                    ..Context::default()
-                };
-                let verdict = live.load().classify(text, &ctx);
-                output.write_all(format!("{}\n", describe(&settings.prompts, &locale, &verdict)).as_bytes()).await?;
-                output.flush().await?;
+                match interactive(&line) {
+                    Ok(None) => {}
+                    Ok(Some(l)) => {
+                        if let Err(e) = console.play(&l, now(), &mut buf)? {
+                            writeln!(buf, "{e}")?;
+                        }
+                    }
+                    Err(e) => writeln!(buf, "{e}")?,
+                }
+            }
+            _ = tick.tick() => {
+                if service.run_due(now())? > 0 {
+                    console.play(&Line::Wait(switchboard_domain::Millis(0)), now(), &mut buf)?.ok();
+                }
             }
             Ok(ev) = event_rx.recv() => {
-                let msg = match ev {
-                    ReloadEvent::Reloaded { file, .. } => settings.prompts.get(&locale, "console.rules_reloaded", &[("file", &file)]),
+                let locale = &settings.config.general.default_locale;
+                match ev {
+                    ReloadEvent::Reloaded { file, .. } => writeln!(buf, "{}", settings.prompts.get(locale, "console.rules_reloaded", &[("file", &file)]))?,
                     ReloadEvent::Refused { file, problems } => {
-                        let mut m = settings.prompts.get(&locale, "console.rules_refused", &[("file", &file)]);
-                        for p in problems { m.push('\n'); m.push_str(&p.to_string()); }
-                        m
+                        writeln!(buf, "{}", settings.prompts.get(locale, "console.rules_refused", &[("file", &file)]))?;
+                        for p in problems { writeln!(buf, "{p}")?; }
                     }
-                };
-                output.write_all(format!("{msg}\n").as_bytes()).await?;
-                output.flush().await?;
+                }
             }
             _ = shutdown.changed() => break,
+        }
+        if !buf.is_empty() {
+            output.write_all(&buf).await?;
+            output.flush().await?;
         }
     }
     if let Some(w) = watcher {
         w.abort();
     }
+    store.flush()?;
     Ok(())
 }

@@ -59,6 +59,44 @@ impl Timestamp {
     pub fn since(self, earlier: Timestamp) -> Millis {
         Millis(self.0.saturating_sub(earlier.0).max(0))
     }
+
+    /// RFC 3339 in UTC, to the second (`2026-01-05T09:00:00Z`).
+    pub fn to_rfc3339(self) -> String {
+        let secs = self.0.div_euclid(1000);
+        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
+    }
+
+    /// Midnight UTC of a calendar date.
+    pub fn from_ymd(y: i64, m: u32, d: u32) -> Timestamp {
+        // Howard Hinnant's days_from_civil.
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (i64::from(m) + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Timestamp((era * 146_097 + doe - 719_468) * 86_400_000)
+    }
+}
+
+/// Howard Hinnant's civil_from_days: days since 1970-01-01 -> (year, month, day).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// A duration in milliseconds, written in config as `90s`, `15m`, `2h`, `3d` (or a
@@ -257,6 +295,21 @@ mod tests {
         }
         assert_eq!(Millis::mins(90).to_string(), "1h30m");
         assert_eq!(Millis(0).to_string(), "0s");
+    }
+
+    #[test]
+    fn timestamps_print_as_utc() {
+        assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp(951_782_400_000).to_rfc3339(),
+            "2000-02-29T00:00:00Z"
+        );
+        let t = Timestamp::from_ymd(2026, 1, 5).plus(Millis::hours(9));
+        assert_eq!(t.to_rfc3339(), "2026-01-05T09:00:00Z");
+        assert_eq!(
+            Timestamp::from_ymd(1969, 12, 31).to_rfc3339(),
+            "1969-12-31T00:00:00Z"
+        );
     }
 
     #[test]

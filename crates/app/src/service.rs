@@ -1,0 +1,67 @@
+//! One event through the desk and the store: the step every channel shares.
+//!
+//! [`Service::process`] asks the desk for the transition of an event (with the rules in
+//! force) and commits it; a version conflict (another writer changed the ticket in between)
+//! is retried on fresh state. Durability is the caller's: it flushes (or waits for a group
+//! flush) before it acknowledges the update or delivers what the outbox holds.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use switchboard_desk::{Committed, Desk, Event, Store, StoreError};
+use switchboard_domain::Timestamp;
+
+use crate::reload::LiveRules;
+
+/// How often a conflicting commit is retried before the event is reported as failed.
+const CONFLICT_RETRIES: usize = 8;
+
+/// The desk, the rules in force and the store, together.
+#[derive(Clone)]
+pub struct Service {
+    /// The workflow.
+    pub desk: Arc<Desk>,
+    /// The rules in force (swapped on reload).
+    pub rules: LiveRules,
+    /// Where everything is kept.
+    pub store: Arc<dyn Store>,
+}
+
+impl Service {
+    /// Handles one event at `now` and commits its transition (not yet durable).
+    pub fn process(&self, ev: &Event, now: Timestamp) -> Result<Committed> {
+        for _ in 0..CONFLICT_RETRIES {
+            let rules = self.rules.load();
+            let t = self
+                .desk
+                .handle(self.store.as_ref(), &rules, ev, now)
+                .context("reading the store")?;
+            if t.is_empty() {
+                return Ok(Committed::default());
+            }
+            match self.store.commit(&t) {
+                Ok(c) => return Ok(c),
+                Err(StoreError::Conflict { ticket, .. }) => {
+                    tracing::debug!(%ticket, "version conflict; handling the event again");
+                }
+                Err(e) => return Err(e).context("writing the store"),
+            }
+        }
+        bail!("the event kept conflicting with other writers after {CONFLICT_RETRIES} tries")
+    }
+
+    /// Handles every job due at `now`, earliest first. Returns how many ran.
+    pub fn run_due(&self, now: Timestamp) -> Result<usize> {
+        let mut n = 0;
+        loop {
+            let due = self.store.due_jobs(now, 64).context("reading due jobs")?;
+            if due.is_empty() {
+                return Ok(n);
+            }
+            for (id, job) in due {
+                self.process(&Event::Due { id, job }, now)?;
+                n += 1;
+            }
+        }
+    }
+}

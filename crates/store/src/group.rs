@@ -1,0 +1,341 @@
+//! Group commit: many commits share one flush.
+//!
+//! A flush (fsync) costs milliseconds; a commit costs microseconds. The runtime commits,
+//! then asks [`GroupCommit::request`] for a [`Durable`] and waits on it (blocking with
+//! [`Durable::wait`], or from async code with [`Durable::on_done`]) before it acknowledges
+//! the update or sends a reply. A background thread flushes while there are requests: every
+//! request made while a flush runs joins the next one, so under load one fsync covers many
+//! commits and with no load nothing is flushed.
+//!
+//! The guarantee: a request completes only after a flush that *started after the request
+//! was made* — the flusher takes the pending requests, then flushes — so every commit that
+//! returned before `request` is durable when it completes.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use switchboard_desk::StoreError;
+
+type Callback = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+enum SlotState {
+    Waiting(Option<Callback>),
+    Done(Result<(), StoreError>),
+}
+
+/// One request's outcome, filled in by the flusher.
+struct Slot {
+    state: Mutex<SlotState>,
+    done: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section here leaves its data consistent before anything that can
+    // panic (callbacks run outside the locks), so a poisoned lock is safe to use.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Slot {
+    fn new(state: SlotState) -> Arc<Slot> {
+        Arc::new(Slot {
+            state: Mutex::new(state),
+            done: Condvar::new(),
+        })
+    }
+
+    fn complete(&self, result: Result<(), StoreError>) {
+        let callback = {
+            let mut state = lock(&self.state);
+            let callback = match &mut *state {
+                SlotState::Waiting(cb) => cb.take(),
+                SlotState::Done(_) => return,
+            };
+            *state = SlotState::Done(result.clone());
+            self.done.notify_all();
+            callback
+        };
+        if let Some(cb) = callback {
+            cb(result);
+        }
+    }
+}
+
+/// A promise that the commits made before it was requested become durable.
+#[must_use = "a Durable does nothing unless waited on"]
+pub struct Durable {
+    slot: Arc<Slot>,
+}
+
+impl Durable {
+    /// Blocks until the flush covering this request finished, and returns its result.
+    pub fn wait(self) -> Result<(), StoreError> {
+        let mut state = lock(&self.slot.state);
+        loop {
+            if let SlotState::Done(r) = &*state {
+                return r.clone();
+            }
+            state = self
+                .slot
+                .done
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Calls `f` with the result once the flush finished: on the flusher thread, or right
+    /// here if it already has. For async runtimes: send the result through a oneshot
+    /// channel. `f` must be quick; it delays the next flush.
+    pub fn on_done(self, f: impl FnOnce(Result<(), StoreError>) + Send + 'static) {
+        let ready = {
+            let mut state = lock(&self.slot.state);
+            match &mut *state {
+                SlotState::Done(r) => Some(r.clone()),
+                SlotState::Waiting(cb) => {
+                    *cb = Some(Box::new(f));
+                    return;
+                }
+            }
+        };
+        if let Some(r) = ready {
+            f(r);
+        }
+    }
+
+    /// Whether the flush covering this request has finished.
+    pub fn is_done(&self) -> bool {
+        matches!(*lock(&self.slot.state), SlotState::Done(_))
+    }
+}
+
+struct Queue {
+    pending: Vec<Arc<Slot>>,
+    closing: bool,
+    /// The flusher has stopped (closed or panicked): requests fail at once.
+    stopped: bool,
+    flushes: u64,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+}
+
+/// A background thread that flushes while commits wait to be durable (see the module
+/// docs). Dropping it completes the pending requests (with a last flush) and joins the
+/// thread.
+pub struct GroupCommit {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl GroupCommit {
+    /// Starts the flusher thread; `flush` makes every write made before the call durable
+    /// (for example `SledStore::flush`).
+    pub fn start(
+        flush: impl FnMut() -> Result<(), StoreError> + Send + 'static,
+    ) -> Result<GroupCommit, StoreError> {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                pending: Vec::new(),
+                closing: false,
+                stopped: false,
+                flushes: 0,
+            }),
+            wake: Condvar::new(),
+        });
+        let for_thread = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("store-flusher".into())
+            .spawn(move || flusher(&for_thread, flush))
+            .map_err(|e| StoreError::Io(format!("could not start the flusher thread: {e}")))?;
+        Ok(GroupCommit {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for the commits that returned before this call to be made durable.
+    pub fn request(&self) -> Durable {
+        let mut q = lock(&self.shared.queue);
+        if q.stopped {
+            return Durable {
+                slot: Slot::new(SlotState::Done(Err(StoreError::Io(
+                    "the store's flusher has stopped".into(),
+                )))),
+            };
+        }
+        let slot = Slot::new(SlotState::Waiting(None));
+        q.pending.push(slot.clone());
+        self.shared.wake.notify_one();
+        Durable { slot }
+    }
+
+    /// How many flushes ran so far (for metrics and tests).
+    pub fn flushes(&self) -> u64 {
+        lock(&self.shared.queue).flushes
+    }
+}
+
+impl Drop for GroupCommit {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).closing = true;
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            // A panic of the flusher was already reported to its waiters by `Stopper`.
+            let _ = t.join();
+        }
+    }
+}
+
+/// Marks the queue stopped and fails what is left when the flusher ends, normally or by a
+/// panic, so that no waiter waits forever.
+struct Stopper<'a>(&'a Shared);
+
+impl Drop for Stopper<'_> {
+    fn drop(&mut self) {
+        let left = {
+            let mut q = lock(&self.0.queue);
+            q.stopped = true;
+            std::mem::take(&mut q.pending)
+        };
+        for slot in left {
+            slot.complete(Err(StoreError::Io(
+                "the store's flusher has stopped".into(),
+            )));
+        }
+    }
+}
+
+/// The requests taken for one flush; completed with an error if the flush panics.
+struct Batch(Vec<Arc<Slot>>);
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        for slot in self.0.drain(..) {
+            slot.complete(Err(StoreError::Io("the store's flush panicked".into())));
+        }
+    }
+}
+
+fn flusher(shared: &Shared, mut flush: impl FnMut() -> Result<(), StoreError>) {
+    let _stopper = Stopper(shared);
+    loop {
+        let mut batch = {
+            let mut q = lock(&shared.queue);
+            while q.pending.is_empty() && !q.closing {
+                q = shared.wake.wait(q).unwrap_or_else(PoisonError::into_inner);
+            }
+            if q.pending.is_empty() {
+                return;
+            }
+            Batch(std::mem::take(&mut q.pending))
+        };
+        // Every request in `batch` was made before this flush starts.
+        let result = flush();
+        lock(&shared.queue).flushes += 1;
+        for slot in batch.0.drain(..) {
+            slot.complete(result.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_request_waits_for_a_flush_that_started_after_it() {
+        // The flush records how many requests existed when it started.
+        let made = Arc::new(AtomicU64::new(0));
+        let covered = Arc::new(AtomicU64::new(0));
+        let (m, c) = (made.clone(), covered.clone());
+        let group = GroupCommit::start(move || {
+            let seen = m.load(Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(5));
+            c.store(seen, Ordering::SeqCst);
+            Ok(())
+        })
+        .unwrap();
+        for _ in 0..20 {
+            let n = made.fetch_add(1, Ordering::SeqCst) + 1;
+            group.request().wait().unwrap();
+            assert!(covered.load(Ordering::SeqCst) >= n);
+        }
+    }
+
+    #[test]
+    fn errors_reach_every_waiter_and_callbacks_run() {
+        let group = GroupCommit::start(|| Err(StoreError::Full)).unwrap();
+        assert_eq!(group.request().wait(), Err(StoreError::Full));
+        let (tx, rx) = mpsc::channel();
+        group.request().on_done(move |r| tx.send(r).unwrap());
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(10)).unwrap(),
+            Err(StoreError::Full)
+        );
+    }
+
+    #[test]
+    fn on_done_after_completion_runs_at_once() {
+        let group = GroupCommit::start(|| Ok(())).unwrap();
+        let d = group.request();
+        while !d.is_done() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let (tx, rx) = mpsc::channel();
+        d.on_done(move |r| tx.send(r).unwrap());
+        assert_eq!(rx.try_recv().unwrap(), Ok(()));
+    }
+
+    #[test]
+    fn a_panicking_flush_fails_its_waiters_instead_of_hanging() {
+        let group = GroupCommit::start(|| panic!("flush exploded")).unwrap();
+        assert!(matches!(group.request().wait(), Err(StoreError::Io(_))));
+        // Later requests fail at once.
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(matches!(group.request().wait(), Err(StoreError::Io(_))));
+    }
+
+    #[test]
+    fn dropping_completes_pending_requests() {
+        let group = GroupCommit::start(|| {
+            std::thread::sleep(Duration::from_millis(20));
+            Ok(())
+        })
+        .unwrap();
+        let waits: Vec<_> = (0..5).map(|_| group.request()).collect();
+        drop(group);
+        for d in waits {
+            assert_eq!(d.wait(), Ok(()));
+        }
+    }
+
+    #[test]
+    fn concurrent_requests_share_flushes() {
+        let group = Arc::new(
+            GroupCommit::start(|| {
+                std::thread::sleep(Duration::from_millis(2));
+                Ok(())
+            })
+            .unwrap(),
+        );
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let g = group.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..25 {
+                        g.request().wait().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let flushes = group.flushes();
+        assert!(flushes < 200, "{flushes} flushes for 200 requests");
+    }
+}

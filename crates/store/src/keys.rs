@@ -1,0 +1,220 @@
+//! The trees, their key bytes and the value encoding (the table is in the crate docs).
+//!
+//! Every key is built here and nowhere else, so that the layout documented in the crate
+//! header is the layout on disk. Integers are big-endian so that byte order is numeric
+//! order, which is what the range scans (messages of a ticket, jobs by due time, the
+//! outbox oldest first) rely on.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use switchboard_desk::{JobId, StoreError};
+use switchboard_domain::{ChatId, PartyId, TicketId, TicketStatus, Timestamp};
+
+/// `meta`: schema version and counters.
+pub(crate) const META: &str = "meta";
+/// `ticketid_ticket`: u64 BE ticket id -> Ticket.
+pub(crate) const TICKETS: &str = "ticketid_ticket";
+/// `status_ticketid`: status name, 0x00, u64 BE ticket id -> empty (index of `tickets(status)`).
+pub(crate) const STATUS: &str = "status_ticketid";
+/// `ticketid_seq_message`: u64 BE ticket id + u32 BE seq -> Message.
+pub(crate) const MESSAGES: &str = "ticketid_seq_message";
+/// `customer_profile`: party key -> Customer.
+pub(crate) const CUSTOMERS: &str = "customer_profile";
+/// `customerchat_latestticket`: u32 BE length of the party key, party key, chat key -> TicketId.
+pub(crate) const LATEST: &str = "customerchat_latestticket";
+/// `updatekey_seen`: update key bytes -> `true`.
+pub(crate) const SEEN: &str = "updatekey_seen";
+/// `agentname_agent`: lowercased name -> Agent.
+pub(crate) const AGENTS: &str = "agentname_agent";
+/// `ref_ticketid`: platform reference bytes -> TicketId.
+pub(crate) const LINKS: &str = "ref_ticketid";
+/// `due_jobid_job`: due key (16 bytes) -> Job.
+pub(crate) const JOBS: &str = "due_jobid_job";
+/// `jobid_due`: u64 BE job id -> its 16-byte key in `due_jobid_job` (raw).
+pub(crate) const JOB_DUE: &str = "jobid_due";
+/// `outboxid_outbound`: u64 BE outbox id -> Outbound.
+pub(crate) const OUTBOX: &str = "outboxid_outbound";
+
+/// `meta` key of the schema version (u32 BE).
+pub(crate) const META_SCHEMA: &[u8] = b"schema_version";
+/// `meta` key of the highest ticket number used (u64 BE).
+pub(crate) const META_LAST_TICKET: &[u8] = b"last_ticket_id";
+/// `meta` key of the last job or outbox id handed out (u64 BE).
+pub(crate) const META_LAST_ID: &[u8] = b"last_id";
+
+/// The first byte of every value: how the rest is encoded. 1 = serde_json.
+pub(crate) const VALUE_JSON: u8 = 1;
+
+/// A u64 key (ticket, job and outbox ids).
+pub(crate) fn id(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+/// A ticket's message `seq`.
+pub(crate) fn message(ticket: TicketId, seq: u32) -> [u8; 12] {
+    let mut k = [0; 12];
+    k[..8].copy_from_slice(&ticket.0.to_be_bytes());
+    k[8..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// `platform:id`. Platform names contain no `:`, so the first `:` splits it unambiguously.
+pub(crate) fn party(p: &PartyId) -> Vec<u8> {
+    format!("{}:{}", p.platform, p.id).into_bytes()
+}
+
+/// The key of a (customer, chat) pair: length-prefixed so that no id can run into the other.
+pub(crate) fn customer_chat(customer: &PartyId, chat: &ChatId) -> Vec<u8> {
+    let c = party(customer);
+    let h = format!("{}:{}", chat.platform, chat.id);
+    let mut k = Vec::with_capacity(4 + c.len() + h.len());
+    // A party key longer than 4 GiB cannot be built in memory to begin with.
+    k.extend_from_slice(&u32::try_from(c.len()).unwrap_or(u32::MAX).to_be_bytes());
+    k.extend_from_slice(&c);
+    k.extend_from_slice(h.as_bytes());
+    k
+}
+
+/// The prefix of every `status_ticketid` key of `status`.
+pub(crate) fn status_prefix(status: TicketStatus) -> Vec<u8> {
+    let mut k = status.as_str().as_bytes().to_vec();
+    k.push(0);
+    k
+}
+
+/// A `status_ticketid` key.
+pub(crate) fn status(status: TicketStatus, ticket: TicketId) -> Vec<u8> {
+    let mut k = status_prefix(status);
+    k.extend_from_slice(&ticket.0.to_be_bytes());
+    k
+}
+
+/// The ticket id at the end of a `status_ticketid` key.
+pub(crate) fn ticket_of_status_key(key: &[u8]) -> Result<TicketId, StoreError> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|at| key.get(at..))
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(|b| TicketId(u64::from_be_bytes(b)))
+        .ok_or_else(|| StoreError::Corrupt(format!("bad key in {STATUS}: {key:?}")))
+}
+
+/// A time as 8 bytes whose order is the order of the times, negative ones included
+/// (flipping the sign bit maps i64::MIN..=i64::MAX onto 0..=u64::MAX).
+pub(crate) fn time(t: Timestamp) -> [u8; 8] {
+    ((t.0 as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// The inverse of [`time`].
+pub(crate) fn time_from(b: [u8; 8]) -> Timestamp {
+    Timestamp((u64::from_be_bytes(b) ^ (1 << 63)) as i64)
+}
+
+/// A `due_jobid_job` key: [`time`] of the due time, then the u64 BE job id.
+pub(crate) fn due(at: Timestamp, job: JobId) -> [u8; 16] {
+    let mut k = [0; 16];
+    k[..8].copy_from_slice(&time(at));
+    k[8..].copy_from_slice(&job.0.to_be_bytes());
+    k
+}
+
+/// The (due, job id) of a `due_jobid_job` key.
+pub(crate) fn due_from(key: &[u8]) -> Result<(Timestamp, JobId), StoreError> {
+    let bad = || StoreError::Corrupt(format!("bad key in {JOBS}: {key:?}"));
+    let k: [u8; 16] = key.try_into().map_err(|_| bad())?;
+    let (t, j) = k.split_at(8);
+    let t: [u8; 8] = t.try_into().map_err(|_| bad())?;
+    let j: [u8; 8] = j.try_into().map_err(|_| bad())?;
+    Ok((time_from(t), JobId(u64::from_be_bytes(j))))
+}
+
+/// A u64 stored raw (ids and counters in `meta`, keys of id trees).
+pub(crate) fn u64_from(tree: &str, bytes: &[u8]) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt(format!("expected 8 bytes in {tree}, found {bytes:?}")))
+}
+
+/// A value: [`VALUE_JSON`], then the JSON.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut out = vec![VALUE_JSON];
+    serde_json::to_writer(&mut out, value)
+        .map_err(|e| StoreError::Io(format!("could not encode a value: {e}")))?;
+    Ok(out)
+}
+
+/// Reads a value written by [`encode`]; `tree` names where it came from in errors.
+pub(crate) fn decode<T: DeserializeOwned>(tree: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&VALUE_JSON, json)) => serde_json::from_slice(json)
+            .map_err(|e| StoreError::Corrupt(format!("unreadable value in {tree}: {e}"))),
+        Some((other, _)) => Err(StoreError::Corrupt(format!(
+            "value in {tree} has unknown format {other}"
+        ))),
+        None => Err(StoreError::Corrupt(format!("empty value in {tree}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_domain::Platform;
+
+    #[test]
+    fn time_keys_sort_like_times() {
+        let times = [i64::MIN, -86_400_000, -1, 0, 1, 1_700_000_000_000, i64::MAX];
+        for w in times.windows(2) {
+            assert!(time(Timestamp(w[0])) < time(Timestamp(w[1])), "{w:?}");
+        }
+        for t in times {
+            assert_eq!(time_from(time(Timestamp(t))), Timestamp(t));
+        }
+        let k = due(Timestamp(-5), JobId(7));
+        assert_eq!(due_from(&k).unwrap(), (Timestamp(-5), JobId(7)));
+        assert!(due_from(&k[..15]).is_err());
+    }
+
+    #[test]
+    fn message_keys_sort_by_ticket_then_seq() {
+        assert!(message(TicketId(1), u32::MAX) < message(TicketId(2), 0));
+        assert!(message(TicketId(2), 9) < message(TicketId(2), 10));
+        assert_eq!(&message(TicketId(2), 9)[..8], &id(2));
+    }
+
+    #[test]
+    fn customer_chat_keys_do_not_run_together() {
+        let a = customer_chat(
+            &PartyId::new(Platform::Telegram, "1"),
+            &ChatId::new(Platform::Telegram, "23"),
+        );
+        let b = customer_chat(
+            &PartyId::new(Platform::Telegram, "12"),
+            &ChatId::new(Platform::Telegram, "3"),
+        );
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn status_keys_carry_the_ticket() {
+        let k = status(TicketStatus::Queued, TicketId(258));
+        assert!(k.starts_with(&status_prefix(TicketStatus::Queued)));
+        assert_eq!(ticket_of_status_key(&k).unwrap(), TicketId(258));
+        // `claimed` is not a prefix of another status, thanks to the 0x00.
+        assert!(!status(TicketStatus::Claimed, TicketId(1)).starts_with(b"claimed_"));
+    }
+
+    #[test]
+    fn values_carry_their_format() {
+        let v = encode(&TicketId(5)).unwrap();
+        assert_eq!(v, b"\x015");
+        assert_eq!(decode::<TicketId>("t", &v).unwrap(), TicketId(5));
+        assert!(matches!(
+            decode::<TicketId>("t", b"\x025"),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            decode::<TicketId>("t", b""),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+}

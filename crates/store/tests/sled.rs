@@ -1,0 +1,263 @@
+//! The store contract and sled-specific properties: reopening, group commit, crashes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use switchboard_desk::contract::{customer, job, message, outbound, party, ticket};
+use switchboard_desk::{Store, Transition};
+use switchboard_domain::{TicketId, TicketStatus, Timestamp, UpdateKey};
+use switchboard_store::SledStore;
+
+mod contract {
+    switchboard_desk::store_contract_tests!({
+        let dir = tempfile::tempdir().unwrap();
+        (switchboard_store::SledStore::open(dir.path()).unwrap(), dir)
+    });
+}
+
+/// Everything one new ticket brings, as the desk would commit it.
+fn open_ticket(n: u64) -> Transition {
+    Transition {
+        seen: Some(UpdateKey(format!("telegram:update:{n}"))),
+        customers: vec![customer(&format!("u{n}"), "ann")],
+        tickets: vec![ticket(n, &format!("u{n}"), "c1", TicketStatus::Queued, 1)],
+        messages: vec![(TicketId(n), message(1, &format!("help {n}")))],
+        last_ticket_id: Some(n),
+        outbound: vec![outbound(&format!("ticket {n}"))],
+        jobs: vec![job(n as i64 * 1000, n)],
+        links: vec![(format!("thread:{n}"), TicketId(n))],
+        ..Default::default()
+    }
+}
+
+/// Asserts that ticket `n` was committed whole.
+fn assert_ticket(store: &SledStore, n: u64) {
+    assert!(
+        store
+            .seen(&UpdateKey(format!("telegram:update:{n}")))
+            .unwrap(),
+        "seen {n}"
+    );
+    assert!(
+        store.customer(&party(&format!("u{n}"))).unwrap().is_some(),
+        "customer {n}"
+    );
+    assert!(store.ticket(TicketId(n)).unwrap().is_some(), "ticket {n}");
+    assert_eq!(
+        store.messages(TicketId(n)).unwrap().len(),
+        1,
+        "messages {n}"
+    );
+    assert_eq!(
+        store.linked_ticket(&format!("thread:{n}")).unwrap(),
+        Some(TicketId(n))
+    );
+    assert!(store.last_ticket_id().unwrap() >= n);
+}
+
+/// Asserts that every ticket present was committed whole (atomicity after a crash), and
+/// that the outbox and the jobs hold exactly one entry per ticket.
+fn assert_whole(store: &SledStore) -> Vec<u64> {
+    let tickets: Vec<u64> = store
+        .tickets(None)
+        .unwrap()
+        .iter()
+        .map(|t| t.id.0)
+        .collect();
+    for &n in &tickets {
+        assert_ticket(store, n);
+    }
+    let outbox = store.outbox(usize::MAX).unwrap();
+    assert_eq!(outbox.len(), tickets.len());
+    assert!(outbox.windows(2).all(|w| w[0].0 < w[1].0));
+    let jobs = store.due_jobs(Timestamp(i64::MAX), usize::MAX).unwrap();
+    assert_eq!(jobs.len(), tickets.len());
+    tickets
+}
+
+#[test]
+fn reopening_keeps_everything_and_ids_keep_increasing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first_outbox, first_job) = {
+        let store = SledStore::open(dir.path()).unwrap();
+        let c = store.commit(&open_ticket(1)).unwrap();
+        store.commit(&open_ticket(2)).unwrap();
+        store
+            .commit(&Transition {
+                tickets: vec![ticket(1, "u1", "c1", TicketStatus::Claimed, 2)],
+                ..Default::default()
+            })
+            .unwrap();
+        store.flush().unwrap();
+        let jobs = store.due_jobs(Timestamp(i64::MAX), 10).unwrap();
+        (c.outbox[0], jobs[0].0)
+    };
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(assert_whole(&store), vec![1, 2]);
+    assert_eq!(store.last_ticket_id().unwrap(), 2);
+    assert_eq!(
+        store.tickets(Some(TicketStatus::Claimed)).unwrap()[0].id,
+        TicketId(1)
+    );
+    assert_eq!(
+        store
+            .latest_ticket(&party("u2"), &switchboard_desk::contract::chat("c1"))
+            .unwrap(),
+        Some(TicketId(2))
+    );
+    let c = store.commit(&open_ticket(3)).unwrap();
+    assert!(c.outbox[0] > first_outbox);
+    let jobs = store.due_jobs(Timestamp(i64::MAX), 10).unwrap();
+    assert!(jobs.iter().all(|(id, _)| *id >= first_job));
+    assert!(jobs[2].0 > jobs[1].0);
+}
+
+#[test]
+fn flushed_commits_survive_a_drop_without_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        for n in 1..=20 {
+            store.commit(&open_ticket(n)).unwrap();
+        }
+        store.flush().unwrap();
+        for n in 21..=40 {
+            store.commit(&open_ticket(n)).unwrap();
+        }
+        // Dropped without a flush: the later commits may or may not be there.
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    let tickets = assert_whole(&store);
+    assert!(tickets.len() >= 20);
+    for n in 1..=20 {
+        assert_ticket(&store, n);
+    }
+}
+
+#[test]
+fn a_store_in_use_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _store = SledStore::open(dir.path()).unwrap();
+    let err = SledStore::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("in use by another process"), "{err}");
+}
+
+#[test]
+fn a_temporary_store_works() {
+    let store = SledStore::temporary().unwrap();
+    store.commit(&open_ticket(1)).unwrap();
+    assert_ticket(&store, 1);
+}
+
+#[test]
+fn group_commit_makes_concurrent_commits_durable_with_fewer_flushes() {
+    let dir = tempfile::tempdir().unwrap();
+    const THREADS: u64 = 8;
+    const EACH: u64 = 25;
+    let flushes = {
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        let group = Arc::new(store.group_commit().unwrap());
+        let threads: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (store, group) = (store.clone(), group.clone());
+                std::thread::spawn(move || {
+                    for i in 0..EACH {
+                        store.commit(&open_ticket(1 + t * EACH + i)).unwrap();
+                        group.request().wait().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        group.flushes()
+    };
+    assert!(flushes <= THREADS * EACH, "{flushes} flushes");
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(assert_whole(&store).len() as u64, THREADS * EACH);
+}
+
+const CHILD_DIR: &str = "SWITCHBOARD_STORE_CRASH_CHILD_DIR";
+
+/// The writer half of `kill_9_keeps_everything_that_was_durable`: does nothing unless that
+/// test started this binary as its child. Two threads open tickets; after each is durable
+/// (group commit) its number is printed, which is the promise the parent checks.
+#[test]
+fn crash_child_writer() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let store = Arc::new(SledStore::open(Path::new(&dir)).unwrap());
+    let group = Arc::new(store.group_commit().unwrap());
+    let threads: Vec<_> = (0..2u64)
+        .map(|t| {
+            let (store, group) = (store.clone(), group.clone());
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let mut n = 1 + t;
+                // The parent kills us long before this; the limit only stops an orphan.
+                while started.elapsed() < Duration::from_secs(30) {
+                    store.commit(&open_ticket(n)).unwrap();
+                    group.request().wait().unwrap();
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "durable {n}").unwrap();
+                    out.flush().unwrap();
+                    n += 2;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn kill_9_keeps_everything_that_was_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "crash_child_writer",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DIR, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let stdout = child.0.stdout.take().unwrap();
+    let mut durable = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(n) = line.strip_prefix("durable ") {
+            durable.push(n.parse::<u64>().unwrap());
+            if durable.len() == 200 {
+                break;
+            }
+        }
+    }
+    assert_eq!(durable.len(), 200, "the child stopped early");
+    // SIGKILL, while both writers are mid-commit or mid-flush.
+    drop(child);
+    let store = SledStore::open(dir.path()).unwrap();
+    let present = assert_whole(&store);
+    for n in durable {
+        assert!(present.contains(&n), "ticket {n} was durable but is gone");
+    }
+}

@@ -1,0 +1,213 @@
+//! The whole ticket lifecycle through `switchboard demo --script`: the real binary, the real
+//! desk and the real sled store, asserting on the transcript and on what the store holds.
+
+use std::path::Path;
+use std::process::Command;
+
+fn play(script: &str, data: &Path) -> String {
+    let file = data.with_extension("script");
+    std::fs::write(&file, script).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .env("SWITCHBOARD_LOG", "warn")
+        .args([
+            "demo",
+            "--script",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn show(id: &str, data: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args([
+            "tickets",
+            "show",
+            id,
+            "--json",
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The lines the bot sent right after the script line `after`.
+fn replies_to<'a>(transcript: &'a str, after: &str) -> Vec<&'a str> {
+    transcript
+        .lines()
+        .skip_while(|l| *l != after)
+        .skip(1)
+        .take_while(|l| l.starts_with("bot -> "))
+        .collect()
+}
+
+#[test]
+fn self_service_yes_and_no() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = play(
+        "customer ann: I forgot my password\ncustomer ann presses Yes\ncustomer bob: I forgot my password\ncustomer bob presses No\n",
+        &data,
+    );
+    assert_eq!(
+        replies_to(&t, "customer ann presses Yes"),
+        ["bot -> customer ann: Glad it helped! Ticket T-1 is closed. Write again any time."]
+    );
+    let no = replies_to(&t, "customer bob presses No");
+    assert!(
+        no[0].starts_with("bot -> customer bob: I'm passing ticket T-2 to a person."),
+        "{no:?}"
+    );
+    assert!(
+        no[1].starts_with("bot -> staff T-2: The automatic answer did not help the customer."),
+        "{no:?}"
+    );
+    let t1 = show("T-1", &data);
+    assert_eq!(t1["status"], "resolved");
+    assert!(
+        t1["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "resolved" && e["detail"] == "self-service"),
+        "{t1}"
+    );
+    assert_eq!(show("T-2", &data)["status"], "queued");
+}
+
+#[test]
+fn a_stale_button_is_answered_politely() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = play(
+        "customer ann: I forgot my password\ncustomer ann presses Yes\ncustomer ann presses Yes\n",
+        &dir.path().join("d"),
+    );
+    let lines: Vec<&str> = t
+        .lines()
+        .filter(|l| l.starts_with("bot -> customer ann: That button"))
+        .collect();
+    assert_eq!(
+        lines,
+        ["bot -> customer ann: That button no longer applies."]
+    );
+}
+
+#[test]
+fn reopen_inside_the_window_and_a_new_ticket_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = play(
+        "customer ann: hello, a question about my order\nagent alice on T-1: /claim\nagent alice: Answered!\nagent alice: /close\nwait 1d\ncustomer ann: one more thing\nagent alice on T-1: /close\nwait 4d\ncustomer ann: a new problem\n",
+        &data,
+    );
+    assert!(
+        replies_to(&t, "customer ann: one more thing")[0]
+            .starts_with("bot -> customer ann: Ticket T-1 is open again."),
+        "{t}"
+    );
+    assert!(
+        replies_to(&t, "customer ann: a new problem")[0]
+            .contains("Your request is ticket T-2 (general), following up T-1."),
+        "{t}"
+    );
+    let t1 = show("T-1", &data);
+    assert_eq!(
+        (t1["status"].as_str(), t1["reopened"].as_u64()),
+        (Some("resolved"), Some(1))
+    );
+    assert_eq!(show("T-2", &data)["previous"], "T-1");
+}
+
+#[test]
+fn notes_stay_internal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = play(
+        "customer ann: my parcel is late\nagent alice on T-1: /claim\nagent alice: // SECRET-1 courier is slow\nagent alice: /note SECRET-2 ask the warehouse\nagent alice: We are on it!\n",
+        &data,
+    );
+    for line in t.lines().filter(|l| l.starts_with("bot -> customer")) {
+        assert!(
+            !line.contains("SECRET"),
+            "a note reached the customer: {line}"
+        );
+    }
+    assert!(t.contains("bot -> customer ann: alice: We are on it!"));
+    let msgs = show("T-1", &data)["messages"].as_array().unwrap().clone();
+    let notes: Vec<&serde_json::Value> = msgs.iter().filter(|m| m["internal"] == true).collect();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[0]["text"], "SECRET-1 courier is slow");
+}
+
+#[test]
+fn show_json_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    play(
+        "customer ann: I was charged twice\nagent bob on T-1: /claim\nagent bob: Refunded.\n",
+        &data,
+    );
+    let v = show("T-1", &data);
+    for field in [
+        "id", "status", "category", "priority", "assignee", "customer", "messages", "events",
+    ] {
+        assert!(!v[field].is_null(), "missing {field} in {v}");
+    }
+    assert_eq!(v["assignee"], "bob");
+    assert_eq!(v["customer"], "console:ann");
+    assert!(
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["at"].as_str().unwrap().starts_with("2026-01-05T09:")),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_bad_script_line_stops_with_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.script");
+    std::fs::write(&file, "customer ann: hi\n# fine\nagent bob presses Claim\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["demo", "--script", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.script: line 3: an agent's press needs the ticket"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing runs before the script is checked"
+    );
+
+    std::fs::write(&file, "customer ann: hi\ncustomer ann presses Maybe\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["demo", "--script", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 2: no message has a button `Maybe`")
+    );
+}
