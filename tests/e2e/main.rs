@@ -2,6 +2,8 @@
 //!
 //! - `cli`: the admin commands (`check`, `rules test`, `rules backtest`, `demo`) run as a
 //!   process, asserting on exit status and output; every shipped config file validates.
+//! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
+//!   acknowledged is lost or doubled.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
@@ -9,5 +11,6 @@
 //! Nothing here needs the internet or a token.
 
 mod cli;
+mod crash;
 mod lifecycle;
 mod reload;

@@ -258,7 +258,7 @@ impl Console {
         let ev = match line {
             Line::Wait(_) => {
                 self.service.run_due(now)?;
-                return self.show(out).map(Ok);
+                return self.deliver(out).map(Ok);
             }
             Line::Customer { name, text } => {
                 let chat = ChatId::new(Platform::Console, name.as_str());
@@ -324,12 +324,13 @@ impl Console {
             }
         };
         self.service.process(&Event::Inbound(ev), now)?;
-        self.show(out)?;
+        self.deliver(out)?;
         Ok(Ok(()))
     }
 
-    /// Makes what was committed durable, then prints and acknowledges the outbox.
-    fn show(&mut self, out: &mut dyn Write) -> Result<()> {
+    /// Makes what was committed durable, then prints and acknowledges everything in the
+    /// outbox, oldest first: also what an earlier run committed but did not deliver.
+    pub fn deliver(&mut self, out: &mut dyn Write) -> Result<()> {
         (self.flush)()?;
         loop {
             let batch = self.service.store.outbox(256)?;

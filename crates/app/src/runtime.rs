@@ -94,7 +94,7 @@ where
             }
             _ = tick.tick() => {
                 if service.run_due(now())? > 0 {
-                    console.play(&Line::Wait(switchboard_domain::Millis(0)), now(), &mut buf)?.ok();
+                    console.deliver(&mut buf)?;
                 }
             }
             Ok(ev) = event_rx.recv() => {
