@@ -211,3 +211,55 @@ fn a_bad_script_line_stops_with_its_number() {
         String::from_utf8_lossy(&out.stderr).contains("line 2: no message has a button `Maybe`")
     );
 }
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .env("SWITCHBOARD_LOG", "warn")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn customers_import_block_and_unblock() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let csv = dir.path().join("customers.csv");
+    std::fs::write(&csv, "id,name,tier,avg_order_value\nconsole:ann,Ann Lee,vip,120.50\nslack:zed,Zed,,1\nconsole:ben,Ben,Gold Plus,3\n").unwrap();
+    let (code, out, err) = cli(&["customers", "import", csv.to_str().unwrap(), "--data", d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "1 customers imported, 2 rows skipped");
+    assert!(err.contains("line 3: unknown platform `slack`"), "{err}");
+    assert!(
+        err.contains("line 4: `Gold Plus` is not a valid tier"),
+        "{err}"
+    );
+    let (_, out, _) = cli(&["customers", "show", "console:ann", "--data", d]);
+    assert!(
+        out.contains("tier        vip") && out.contains("avg_order_value 120.50"),
+        "{out}"
+    );
+
+    let t = play("customer ann: hello\n", &data);
+    assert!(
+        t.contains("Customer: ann (console:ann) · language en · tier vip"),
+        "the card shows the imported tier:\n{t}"
+    );
+
+    let (code, out, _) = cli(&["customers", "block", "console:ben", "--data", d]);
+    assert_eq!((code, out.trim()), (0, "console:ben is now blocked"));
+    let t = play("customer ben: hello?\n", &data);
+    assert!(
+        !t.contains("bot -> customer ben"),
+        "a blocked customer gets no answer:\n{t}"
+    );
+    cli(&["customers", "unblock", "console:ben", "--data", d]);
+    let t = play("customer ben: hello again\n", &data);
+    assert!(t.contains("bot -> customer ben: Thanks, ben."), "{t}");
+}

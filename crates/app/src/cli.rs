@@ -30,6 +30,9 @@ pub enum Command {
     /// Read tickets from the store.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Manage customer records.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
     /// Validate the config, the rules and the prompts. Exit 0 when all is well.
     Check(CheckArgs),
     /// Work with triage rules.
@@ -78,6 +81,44 @@ pub enum TicketsCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// `switchboard customers …`.
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Import customers from a CSV with an `id` column (platform:id) and optionally `name`,
+    /// `tier` and any other columns (kept for reports).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Block a customer: their messages open nothing and get no answer.
+    Block {
+        /// The customer (platform:id, such as telegram:12345).
+        id: String,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Unblock a customer.
+    Unblock {
+        /// The customer (platform:id).
+        id: String,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Show a customer's profile.
+    Show {
+        /// The customer (platform:id).
+        id: String,
         /// Where the store is.
         #[command(flatten)]
         data: DataArgs,

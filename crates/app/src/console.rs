@@ -181,6 +181,9 @@ pub struct Console {
     /// Customer chat id -> name, for the transcript.
     names: HashMap<ChatId, String>,
     updates: u64,
+    /// Unique per console run, so that update ids never repeat across runs on one store
+    /// (the demo's simulated clock starts at the same instant every time).
+    run_id: String,
     /// Called after each commit to make it durable before anything is shown.
     flush: Box<dyn Fn() -> Result<()> + Send>,
 }
@@ -195,6 +198,13 @@ impl Console {
             with_buttons: Vec::new(),
             names: HashMap::new(),
             updates: 0,
+            run_id: format!(
+                "{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ),
             flush,
         }
     }
@@ -208,9 +218,9 @@ impl Console {
         }
     }
 
-    fn next_key(&mut self, now: Timestamp) -> UpdateKey {
+    fn next_key(&mut self) -> UpdateKey {
         self.updates += 1;
-        UpdateKey(format!("console:{}:{}", now.0, self.updates))
+        UpdateKey(format!("console:{}:{}", self.run_id, self.updates))
     }
 
     /// Finds the payload of the button `label` on the latest message to `to` that has it.
@@ -249,7 +259,7 @@ impl Console {
         out: &mut dyn Write,
     ) -> Result<std::result::Result<(), String>> {
         let inbound = |c: &mut Console, from: Sender, place: Place, what: What| Inbound {
-            key: c.next_key(now),
+            key: c.next_key(),
             at: now,
             from,
             place,

@@ -13,6 +13,7 @@
 //! - [`runtime`]: the running service (the console channel, today) on the real clock.
 //! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
 //! - [`tickets`]: `switchboard tickets list|show`.
+//! - [`customers`]: `switchboard customers import|block|unblock|show`.
 //!
 //! `main.rs` only parses arguments, sets up logging and calls in here.
 
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod customers;
 pub mod demo;
 pub mod prompts;
 pub mod reload;

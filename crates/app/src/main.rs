@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use switchboard::cli::{Cli, Command, RulesCommand, TicketsCommand};
-use switchboard::{commands, demo, runtime, tickets};
+use switchboard::cli::{Cli, Command, CustomersCommand, RulesCommand, TicketsCommand};
+use switchboard::{commands, customers, demo, runtime, tickets};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -74,6 +74,34 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 TicketsCommand::Show { id, json, data: d } => {
                     let store = tickets::open(&data(&d.data))?;
                     tickets::show(&store, &id, json, &mut out, &mut err)?
+                }
+            }
+        }
+        Command::Customers(cmd) => {
+            let Some(settings) = commands::load_or_report(config, None, &mut err)? else {
+                return Ok(1);
+            };
+            let dir = |d: &Option<std::path::PathBuf>| {
+                d.clone()
+                    .unwrap_or_else(|| settings.config.store.path.clone().into())
+            };
+            let now = runtime::now();
+            match cmd {
+                CustomersCommand::Import { file, data } => {
+                    let store = tickets::open_or_create(&dir(&data.data))?;
+                    customers::import(&store, &file, now, &mut out, &mut err)?
+                }
+                CustomersCommand::Block { id, data } => {
+                    let store = tickets::open_or_create(&dir(&data.data))?;
+                    customers::set_blocked(&store, &id, true, now, &mut out)?
+                }
+                CustomersCommand::Unblock { id, data } => {
+                    let store = tickets::open_or_create(&dir(&data.data))?;
+                    customers::set_blocked(&store, &id, false, now, &mut out)?
+                }
+                CustomersCommand::Show { id, data } => {
+                    let store = tickets::open(&dir(&data.data))?;
+                    customers::show(&store, &id, &mut out, &mut err)?
                 }
             }
         }

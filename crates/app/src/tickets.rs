@@ -25,6 +25,17 @@ pub fn open(dir: &Path) -> Result<SledStore> {
     })
 }
 
+/// Opens the store for writing, creating it when missing (an admin may import customers
+/// before the service first runs).
+pub fn open_or_create(dir: &Path) -> Result<SledStore> {
+    SledStore::open(dir).with_context(|| {
+        format!(
+            "cannot open the store at {} (is a running switchboard using it?)",
+            dir.display()
+        )
+    })
+}
+
 #[derive(Serialize)]
 struct EventJson<'a> {
     at: String,

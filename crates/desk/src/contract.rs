@@ -148,6 +148,7 @@ pub fn customer(id: &str, name: &str) -> Customer {
         tickets: vec![],
         recent: vec![Timestamp(1)],
         throttled_at: None,
+        attributes: [("retention".to_string(), "0.8".to_string())].into(),
     }
 }
 

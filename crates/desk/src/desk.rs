@@ -375,6 +375,7 @@ impl Desk {
             tickets: Vec::new(),
             recent: Vec::new(),
             throttled_at: None,
+            attributes: Default::default(),
         });
         customer.display_name = from.name.clone();
         if from.username.is_some() {

@@ -190,7 +190,8 @@ pub struct Customer {
     pub first_seen: Timestamp,
     /// The tier (from config or `customers import`).
     pub tier: Option<Tier>,
-    /// Blocked customers' messages are recorded but open nothing and get no answer.
+    /// Blocked customers' messages open nothing, join nothing and get no answer (each is
+    /// logged).
     pub blocked: bool,
     /// Their tickets, newest last (the last few, for agents' cards).
     pub tickets: Vec<TicketId>,
@@ -198,4 +199,8 @@ pub struct Customer {
     pub recent: Vec<Timestamp>,
     /// When they were last told they are sending too fast (to tell them once).
     pub throttled_at: Option<Timestamp>,
+    /// Further facts imported with `switchboard customers import` (average order value,
+    /// purchase frequency, retention, …), by column name, for reports.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
