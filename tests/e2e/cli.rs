@@ -478,3 +478,62 @@ fn run_reads_the_console_until_end_of_input() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2, "{v}");
 }
+
+#[test]
+fn tickets_can_be_read_while_the_service_runs() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = write(
+        dir.path(),
+        "sb.toml",
+        &format!("[admin]\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let (c, d) = (cfg.to_str().unwrap(), data.to_str().unwrap());
+    let mut child = bin()
+        .args(["run", "--config", c, "--data", d])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "customer ann: my parcel is late").unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Wait until the ticket is acknowledged (durable).
+    assert!(
+        lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.starts_with("bot -> customer ann: Thanks"))
+    );
+
+    let out = run(&["tickets", "list", "--json", "--config", c, "--data", d]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["id"], "T-1", "{v}");
+    let out = run(&["tickets", "show", "T-1", "--config", c, "--data", d]);
+    assert!(
+        stdout(&out).contains("ann: my parcel is late"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["tickets", "show", "T-7", "--config", c, "--data", d]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // Without the endpoint, the held store is reported with what to do.
+    let out = run(&["tickets", "list", "--data", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is in use by another process"),
+        "{}",
+        stderr(&out)
+    );
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}

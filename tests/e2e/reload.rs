@@ -154,13 +154,10 @@ async fn the_console_classifies_with_the_rules_in_force() {
     let (mut input, console_in) = tokio::io::duplex(4096);
     let (console_out, screen) = tokio::io::duplex(1 << 16);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let service = tokio::spawn(run_console(
-        settings,
-        store,
-        console_in,
-        console_out,
-        stop_rx,
-    ));
+    let data = dir.path().join("data");
+    let service = tokio::spawn(async move {
+        run_console(settings, store, &data, console_in, console_out, stop_rx).await
+    });
     let mut screen = BufReader::new(screen).lines();
     let mut next_line = async || {
         tokio::time::timeout(Duration::from_secs(10), screen.next_line())

@@ -35,6 +35,25 @@ pub struct RawConfig {
     pub desk: switchboard_desk::DeskConfig,
     /// `[store]`: where tickets are kept.
     pub store: StoreConfig,
+    /// `[admin]`: the running service's admin endpoint.
+    pub admin: AdminConfig,
+}
+
+/// `[admin]`: the admin endpoint of a running service.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// Where the running service answers `switchboard tickets …` and health checks
+    /// (HTTP, reads only). Keep it on loopback. Empty: no endpoint.
+    pub listen: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            listen: "127.0.0.1:7878".into(),
+        }
+    }
 }
 
 /// `[store]`: the embedded database.

@@ -2,6 +2,7 @@
 //! that do the work.
 //!
 //! Parts:
+//! - [`admin`]: the running service's admin endpoint (health, reads for `tickets`).
 //! - [`cli`]: the command line (clap).
 //! - [`config`]: configuration in two phases (raw serde structs, then validated
 //!   [`config::Settings`]); the embedded defaults.
@@ -19,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod cli;
 pub mod commands;
 pub mod config;

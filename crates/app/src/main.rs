@@ -68,12 +68,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     json,
                     data: d,
                 } => {
-                    let store = tickets::open(&data(&d.data))?;
-                    tickets::list(&store, status.as_deref(), json, &mut out)?
+                    let source = tickets::open(&data(&d.data), &settings.config.admin.listen)?;
+                    tickets::list(&source, status.as_deref(), json, &mut out)?
                 }
                 TicketsCommand::Show { id, json, data: d } => {
-                    let store = tickets::open(&data(&d.data))?;
-                    tickets::show(&store, &id, json, &mut out, &mut err)?
+                    let source = tickets::open(&data(&d.data), &settings.config.admin.listen)?;
+                    tickets::show(&source, &id, json, &mut out, &mut err)?
                 }
             }
         }
@@ -100,7 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     customers::set_blocked(&store, &id, false, now, &mut out)?
                 }
                 CustomersCommand::Show { id, data } => {
-                    let store = tickets::open(&dir(&data.data))?;
+                    let store = tickets::open_or_create(&dir(&data.data))?;
                     customers::show(&store, &id, &mut out, &mut err)?
                 }
             }
@@ -128,8 +128,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         let _ = tx.send(true);
                     }
                 });
-                runtime::run_console(settings, store, tokio::io::stdin(), tokio::io::stdout(), rx)
-                    .await
+                runtime::run_console(
+                    settings,
+                    store,
+                    &dir,
+                    tokio::io::stdin(),
+                    tokio::io::stdout(),
+                    rx,
+                )
+                .await
             })?;
             0
         }

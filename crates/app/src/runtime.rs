@@ -45,6 +45,7 @@ fn interactive(line: &str) -> std::result::Result<Option<Line>, String> {
 pub async fn run_console<R, W>(
     settings: Settings,
     store: Arc<dyn Store>,
+    data_dir: &std::path::Path,
     input: R,
     mut output: W,
     mut shutdown: watch::Receiver<bool>,
@@ -58,6 +59,30 @@ where
     let live = service.rules.clone();
     let (events, mut event_rx) = broadcast::channel(16);
     let watcher = reload::spawn_watcher(settings.clone(), live, events, shutdown.clone());
+    let listen = settings.config.admin.listen.clone();
+    let admin = if listen.is_empty() {
+        None
+    } else {
+        let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+        match crate::admin::serve(
+            &listen,
+            store.clone(),
+            data.display().to_string(),
+            shutdown.clone(),
+        )
+        .await
+        {
+            Ok((addr, task)) => {
+                tracing::info!(%addr, "admin endpoint listening");
+                Some(task)
+            }
+            // A convenience, not a reason to stop serving customers.
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "no admin endpoint");
+                None
+            }
+        }
+    };
     let flush_store = store.clone();
     let mut console = Console::new(service.clone(), Box::new(move || Ok(flush_store.flush()?)));
     output
@@ -116,6 +141,9 @@ where
     }
     if let Some(w) = watcher {
         w.abort();
+    }
+    if let Some(a) = admin {
+        a.abort();
     }
     store.flush()?;
     Ok(())

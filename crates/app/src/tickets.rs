@@ -1,4 +1,5 @@
-//! `switchboard tickets list|show`: reading the store, for people and as JSON.
+//! `switchboard tickets list|show`: reading the store, for people and as JSON, also while
+//! a service holds it (through its admin endpoint).
 
 use std::io::Write;
 use std::path::Path;
@@ -9,20 +10,74 @@ use switchboard_desk::Store;
 use switchboard_domain::{Author, Message, Ticket, TicketId, TicketStatus};
 use switchboard_store::SledStore;
 
-/// Opens the store for reading; says what to do when it is missing or in use.
-pub fn open(dir: &Path) -> Result<SledStore> {
+/// Where `tickets` reads from: the store itself, or the running service that holds it.
+pub enum Source {
+    /// The store, opened by this process.
+    Store(SledStore),
+    /// A running service's admin endpoint (its address).
+    Service(String),
+}
+
+impl Source {
+    /// Tickets, oldest first, optionally only those in `status`.
+    pub fn tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>> {
+        match self {
+            Source::Store(s) => Ok(s.tickets(status)?),
+            Source::Service(addr) => {
+                let path = status.map_or("/api/tickets".to_string(), |s| {
+                    format!("/api/tickets?status={}", s.as_str())
+                });
+                let body = crate::admin::get(addr, &path)?
+                    .context("the service does not serve tickets")?;
+                Ok(serde_json::from_str(&body)?)
+            }
+        }
+    }
+
+    /// One ticket with its messages.
+    pub fn ticket(&self, id: TicketId) -> Result<Option<(Ticket, Vec<Message>)>> {
+        match self {
+            Source::Store(s) => match s.ticket(id)? {
+                None => Ok(None),
+                Some(t) => Ok(Some((t, s.messages(id)?))),
+            },
+            Source::Service(addr) => {
+                match crate::admin::get(addr, &format!("/api/tickets/{id}"))? {
+                    None => Ok(None),
+                    Some(body) => {
+                        let t: crate::admin::TicketWithMessages = serde_json::from_str(&body)?;
+                        Ok(Some((t.ticket, t.messages)))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Opens the store for reading. When a running service holds it, reads go through that
+/// service's admin endpoint (`admin_listen`), after checking that it is the service of this
+/// very directory.
+pub fn open(dir: &Path, admin_listen: &str) -> Result<Source> {
     if !dir.exists() {
         anyhow::bail!(
             "there is no store at {}: pass the directory a demo or the service used with --data DIR",
             dir.display()
         );
     }
-    SledStore::open(dir).with_context(|| {
-        format!(
-            "cannot open the store at {} (is a running switchboard using it?)",
-            dir.display()
-        )
-    })
+    let err = match SledStore::open(dir) {
+        Ok(s) => return Ok(Source::Store(s)),
+        Err(e) => e,
+    };
+    if !admin_listen.is_empty()
+        && let Ok(Some(health)) = crate::admin::get(admin_listen, "/health")
+    {
+        let held: serde_json::Value = serde_json::from_str(&health).unwrap_or_default();
+        let ours = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if held["data"].as_str() == Some(ours.display().to_string().as_str()) {
+            return Ok(Source::Service(admin_listen.to_string()));
+        }
+    }
+    Err(err).with_context(|| format!("cannot open the store at {}, and no running switchboard for it answers on `[admin] listen`", dir.display()))
 }
 
 /// Opens the store for writing, creating it when missing (an admin may import customers
@@ -130,14 +185,9 @@ fn ticket_json<'a>(t: &'a Ticket, messages: Option<&'a [Message]>) -> TicketJson
 }
 
 /// `tickets list`.
-pub fn list(
-    store: &dyn Store,
-    status: Option<&str>,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<i32> {
+pub fn list(source: &Source, status: Option<&str>, json: bool, out: &mut dyn Write) -> Result<i32> {
     let status = status.map(str::parse::<TicketStatus>).transpose()?;
-    let tickets = store.tickets(status)?;
+    let tickets = source.tickets(status)?;
     if json {
         let all: Vec<TicketJson<'_>> = tickets.iter().map(|t| ticket_json(t, None)).collect();
         serde_json::to_writer_pretty(&mut *out, &all)?;
@@ -173,21 +223,20 @@ pub fn list(
 
 /// `tickets show`.
 pub fn show(
-    store: &dyn Store,
+    source: &Source,
     id: &str,
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32> {
     let id: TicketId = id.parse()?;
-    let Some(t) = store.ticket(id)? else {
+    let Some((t, messages)) = source.ticket(id)? else {
         writeln!(
             err,
             "There is no ticket {id} in this store; `switchboard tickets list` shows the tickets there are."
         )?;
         return Ok(1);
     };
-    let messages = store.messages(id)?;
     if json {
         serde_json::to_writer_pretty(&mut *out, &ticket_json(&t, Some(&messages)))?;
         writeln!(out)?;

@@ -1,0 +1,208 @@
+//! The admin endpoint: a small HTTP server on loopback that a running service answers on,
+//! so that `switchboard tickets …` can read the store while the service holds it (sled lets
+//! one process open a store at a time).
+//!
+//! Routes (GET only, JSON, `Connection: close`):
+//! - `/health` → `{"status":"ok","data":DIR}` (the store it holds)
+//! - `/api/tickets[?status=S]` → the tickets, as stored
+//! - `/api/tickets/T-1` → `{"ticket": …, "messages": […]}`
+//!
+//! It binds to the address in `[admin] listen` (loopback by default) and serves reads only:
+//! nothing here changes the store. Requests are small and bounded; anything else gets 400.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
+use switchboard_desk::Store;
+use switchboard_domain::{Message, Ticket, TicketId, TicketStatus};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// One ticket with its conversation, as `/api/tickets/T-1` returns it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TicketWithMessages {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its messages, in order.
+    pub messages: Vec<Message>,
+}
+
+/// The most a request line and headers may take.
+const MAX_REQUEST: usize = 8 * 1024;
+
+fn respond(status: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn error_body(msg: &str) -> String {
+    serde_json::json!({ "error": msg }).to_string()
+}
+
+/// Answers one request path; `data` is the store's directory (named in `/health`, so that
+/// a client can tell which store this service holds).
+fn route(store: &dyn Store, data: &str, path: &str) -> (String, String) {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let result: Result<Option<String>> = (|| match path {
+        "/health" => Ok(Some(
+            serde_json::json!({ "status": "ok", "data": data }).to_string(),
+        )),
+        "/api/tickets" => {
+            let status = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("status="))
+                .map(str::parse::<TicketStatus>)
+                .transpose()?;
+            Ok(Some(serde_json::to_string(&store.tickets(status)?)?))
+        }
+        p => match p.strip_prefix("/api/tickets/") {
+            Some(id) => {
+                let id: TicketId = id.parse()?;
+                match store.ticket(id)? {
+                    None => Ok(None),
+                    Some(ticket) => {
+                        let messages = store.messages(id)?;
+                        Ok(Some(serde_json::to_string(&TicketWithMessages {
+                            ticket,
+                            messages,
+                        })?))
+                    }
+                }
+            }
+            None => Ok(None),
+        },
+    })();
+    match result {
+        Ok(Some(body)) => ("200 OK".into(), body),
+        Ok(None) => ("404 Not Found".into(), error_body("not found")),
+        Err(e) => ("400 Bad Request".into(), error_body(&e.to_string())),
+    }
+}
+
+/// Serves the admin endpoint until `shutdown` fires. Returns the bound address at once
+/// (port 0 picks a free port, for tests).
+pub async fn serve(
+    listen: &str,
+    store: Arc<dyn Store>,
+    data: String,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!("cannot listen on {listen} for the admin endpoint; change `[admin] listen`")
+    })?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        loop {
+            let (mut conn, peer) = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok(c) => c,
+                    Err(e) => { tracing::warn!(error = %e, "admin endpoint: accept failed"); continue; }
+                },
+                _ = shutdown.changed() => return,
+            };
+            let store = store.clone();
+            let data = data.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::with_capacity(512);
+                let mut chunk = [0u8; 1024];
+                let read = tokio::time::timeout(Duration::from_secs(5), async {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < MAX_REQUEST {
+                        let n = conn.read(&mut chunk).await?;
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    Ok::<_, std::io::Error>(())
+                })
+                .await;
+                let reply = match (
+                    read,
+                    std::str::from_utf8(&buf)
+                        .ok()
+                        .and_then(|s| s.lines().next()),
+                ) {
+                    (Ok(Ok(())), Some(line)) => {
+                        match line.split_whitespace().collect::<Vec<_>>()[..] {
+                            ["GET", path, _] => {
+                                let (status, body) = route(store.as_ref(), &data, path);
+                                respond(&status, &body)
+                            }
+                            _ => respond("400 Bad Request", &error_body("only GET is served")),
+                        }
+                    }
+                    _ => respond("400 Bad Request", &error_body("unreadable request")),
+                };
+                if let Err(e) = conn.write_all(&reply).await {
+                    tracing::debug!(%peer, error = %e, "admin endpoint: client went away");
+                }
+            });
+        }
+    });
+    Ok((addr, task))
+}
+
+/// Fetches `path` from a running service's admin endpoint (a blocking client for the CLI).
+/// `Ok(None)` for 404.
+pub fn get(listen: &str, path: &str) -> Result<Option<String>> {
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("`[admin] listen = {listen:?}` is not an address"))?;
+    let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .with_context(|| format!("no running switchboard answers on {listen}"))?;
+    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw)?;
+    let text = String::from_utf8(raw).context("the admin endpoint sent invalid UTF-8")?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .context("the admin endpoint sent no body")?;
+    let status = head.split_whitespace().nth(1).unwrap_or("");
+    match status {
+        "200" => Ok(Some(body.to_string())),
+        "404" => Ok(None),
+        _ => bail!("the admin endpoint answered {status}: {body}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_desk::MemoryStore;
+
+    #[tokio::test]
+    async fn serves_health_tickets_and_errors() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (_tx, rx) = watch::channel(false);
+        let (addr, _task) = serve("127.0.0.1:0", store, "/srv/data".into(), rx)
+            .await
+            .unwrap();
+        let a = addr.to_string();
+        let (h, l, t, bad) = tokio::task::spawn_blocking(move || {
+            (
+                get(&a, "/health"),
+                get(&a, "/api/tickets"),
+                get(&a, "/api/tickets/T-1"),
+                get(&a, "/api/tickets?status=nope"),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(h.unwrap().unwrap(), r#"{"data":"/srv/data","status":"ok"}"#);
+        assert_eq!(l.unwrap().unwrap(), "[]");
+        assert!(t.unwrap().is_none());
+        assert!(bad.unwrap_err().to_string().contains("400"));
+    }
+}
