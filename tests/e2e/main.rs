@@ -5,6 +5,7 @@
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
 //!   acknowledged is lost or doubled.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
+//! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
 //!
@@ -13,4 +14,5 @@
 mod cli;
 mod crash;
 mod lifecycle;
+mod race;
 mod reload;
