@@ -755,3 +755,29 @@ fn the_desk_is_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn old_cards_of_a_closed_ticket_are_answered_not_obeyed() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.take_sent();
+    s.agent_press("bob", 1, "claim:T-1");
+    s.agent_press("bob", 1, "close:T-1");
+    s.agent("bob", Some(1), "/release");
+    s.agent("bob", Some(1), "/priority high");
+    let t = s.ticket(1);
+    assert_eq!(
+        (t.status, t.priority),
+        (TicketStatus::Resolved, Priority::Normal)
+    );
+    assert_eq!(t.assignee.unwrap().name, "alice");
+    assert_eq!(
+        s.take_sent(),
+        vec![
+            "staff T-1: T-1 is already resolved. If the customer writes again, it reopens."
+                .to_string();
+            4
+        ]
+    );
+}
