@@ -975,6 +975,38 @@ impl Desk {
         agent
     }
 
+    /// Says the staff sentence `key` in the ticket's thread (or the staff space).
+    fn tell(&self, w: &mut Work<'_>, ticket: Option<TicketId>, key: &str, args: &[(&str, &str)]) {
+        let text = self.staff(key, args);
+        self.staff_reply(w, ticket, text);
+    }
+
+    /// Records an agent's change of a ticket's field and tells the thread.
+    #[allow(clippy::too_many_arguments)]
+    fn changed(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        agent: &Agent,
+        kind: &str,
+        key: &str,
+        from: &str,
+        to: &str,
+    ) {
+        w.event(id, kind, Some(&agent.name), format!("{from} -> {to}"));
+        self.tell(
+            w,
+            Some(id),
+            key,
+            &[
+                ("agent", &agent.name),
+                ("ticket", &id.to_string()),
+                ("from", from),
+                ("to", to),
+            ],
+        );
+    }
+
     fn staff_reply(&self, w: &mut Work<'_>, ticket: Option<TicketId>, text: String) {
         let to = ticket.map_or(Destination::StaffSpace, |t| Destination::Ticket {
             ticket: t,
@@ -1000,14 +1032,15 @@ impl Desk {
             return self.queue(w, named);
         }
         let Some(id) = named else {
-            self.staff_reply(w, None, self.staff("staff.no_ticket", &[]));
+            self.tell(w, None, "staff.no_ticket", &[]);
             return Ok(());
         };
         if w.ticket(id)?.is_none() {
-            self.staff_reply(
+            self.tell(
                 w,
                 None,
-                self.staff("staff.no_such_ticket", &[("ticket", &id.to_string())]),
+                "staff.no_such_ticket",
+                &[("ticket", &id.to_string())],
             );
             return Ok(());
         }
@@ -1035,11 +1068,7 @@ impl Desk {
             Some(Command::Transfer(n)) => self.transfer(w, id, &agent, &n),
             Some(Command::Queue) => self.queue(w, Some(id)),
             Some(Command::Unknown(c)) => {
-                self.staff_reply(
-                    w,
-                    Some(id),
-                    self.staff("staff.unknown_command", &[("command", &c)]),
-                );
+                self.tell(w, Some(id), "staff.unknown_command", &[("command", &c)]);
                 Ok(())
             }
         }
@@ -1053,13 +1082,11 @@ impl Desk {
         what: &str,
         example: &str,
     ) -> Result<(), StoreError> {
-        self.staff_reply(
+        self.tell(
             w,
             Some(id),
-            self.staff(
-                "staff.missing_argument",
-                &[("command", command), ("what", what), ("example", example)],
-            ),
+            "staff.missing_argument",
+            &[("command", command), ("what", what), ("example", example)],
         );
         Ok(())
     }
@@ -1072,14 +1099,15 @@ impl Desk {
         let Some((action, id)) = parsed else {
             tracing::warn!(agent = %agent.name, payload = p, "unknown staff button payload");
             let ticket = self.staff_ticket(w, &inb.place)?;
-            self.staff_reply(w, ticket, self.staff("staff.no_ticket", &[]));
+            self.tell(w, ticket, "staff.no_ticket", &[]);
             return Ok(());
         };
         if w.ticket(id)?.is_none() {
-            self.staff_reply(
+            self.tell(
                 w,
                 None,
-                self.staff("staff.no_such_ticket", &[("ticket", &id.to_string())]),
+                "staff.no_such_ticket",
+                &[("ticket", &id.to_string())],
             );
             return Ok(());
         }
@@ -1088,7 +1116,7 @@ impl Desk {
             payload::CLOSE => self.close(w, id, &agent),
             _ => {
                 tracing::warn!(agent = %agent.name, payload = p, "customer button pressed in the staff space");
-                self.staff_reply(w, Some(id), self.staff("staff.no_ticket", &[]));
+                self.tell(w, Some(id), "staff.no_ticket", &[]);
                 Ok(())
             }
         }
@@ -1101,21 +1129,20 @@ impl Desk {
         };
         match (t.status, t.assignee.clone()) {
             (TicketStatus::Resolved, _) => {
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                    "staff.already_resolved",
+                    &[("ticket", &id.to_string())],
                 );
             }
             (TicketStatus::Claimed, Some(owner)) => {
                 // The loser of a race, or a second press: told who has it.
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff(
-                        "staff.already_claimed",
-                        &[("ticket", &id.to_string()), ("agent", &owner.name)],
-                    ),
+                    "staff.already_claimed",
+                    &[("ticket", &id.to_string()), ("agent", &owner.name)],
                 );
             }
             _ => {
@@ -1125,13 +1152,11 @@ impl Desk {
                     t.handed_off_at = Some(now);
                 }
                 w.event(id, "claimed", Some(&agent.name), String::new());
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff(
-                        "staff.claimed",
-                        &[("agent", &agent.name), ("ticket", &id.to_string())],
-                    ),
+                    "staff.claimed",
+                    &[("agent", &agent.name), ("ticket", &id.to_string())],
                 );
             }
         }
@@ -1150,22 +1175,21 @@ impl Desk {
         };
         match (&t.status, &t.assignee) {
             (TicketStatus::Resolved, _) => {
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                    "staff.already_resolved",
+                    &[("ticket", &id.to_string())],
                 );
                 Ok(false)
             }
             (TicketStatus::Claimed, Some(owner)) if owner.id != agent.id => {
                 let owner = owner.name.clone();
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff(
-                        "staff.not_assignee",
-                        &[("agent", &owner), ("ticket", &id.to_string())],
-                    ),
+                    "staff.not_assignee",
+                    &[("agent", &owner), ("ticket", &id.to_string())],
                 );
                 Ok(false)
             }
@@ -1185,21 +1209,20 @@ impl Desk {
         };
         match (&t.status, &t.assignee) {
             (TicketStatus::Resolved, _) => {
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                    "staff.already_resolved",
+                    &[("ticket", &id.to_string())],
                 );
                 return Ok(());
             }
             (TicketStatus::Claimed, Some(owner)) if owner.id != agent.id => {
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff(
-                        "staff.claim_first",
-                        &[("ticket", &id.to_string()), ("agent", &owner.name)],
-                    ),
+                    "staff.claim_first",
+                    &[("ticket", &id.to_string()), ("agent", &owner.name)],
                 );
                 return Ok(());
             }
@@ -1252,10 +1275,11 @@ impl Desk {
         }
         w.record(id, Author::Agent(agent.name.clone()), note, true);
         w.event(id, "note", Some(&agent.name), String::new());
-        self.staff_reply(
+        self.tell(
             w,
             Some(id),
-            self.staff("staff.note_saved", &[("ticket", &id.to_string())]),
+            "staff.note_saved",
+            &[("ticket", &id.to_string())],
         );
         Ok(())
     }
@@ -1289,13 +1313,11 @@ impl Desk {
         );
         w.record(id, Author::Bot, &msg, false);
         w.send(Destination::Customer { chat }, msg, vec![], Some(id));
-        self.staff_reply(
+        self.tell(
             w,
             Some(id),
-            self.staff(
-                "staff.closed",
-                &[("agent", &agent.name), ("ticket", &id.to_string())],
-            ),
+            "staff.closed",
+            &[("agent", &agent.name), ("ticket", &id.to_string())],
         );
         Ok(())
     }
@@ -1326,20 +1348,19 @@ impl Desk {
             }
             (TicketStatus::Claimed, Some(owner)) => {
                 let owner = owner.name.clone();
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff(
-                        "staff.not_assignee",
-                        &[("agent", &owner), ("ticket", &id.to_string())],
-                    ),
+                    "staff.not_assignee",
+                    &[("agent", &owner), ("ticket", &id.to_string())],
                 );
             }
             (TicketStatus::Resolved, _) => {
-                self.staff_reply(
+                self.tell(
                     w,
                     Some(id),
-                    self.staff("staff.already_resolved", &[("ticket", &id.to_string())]),
+                    "staff.already_resolved",
+                    &[("ticket", &id.to_string())],
                 );
             }
             _ => {
@@ -1376,11 +1397,7 @@ impl Desk {
             );
         }
         let Ok(p) = arg.parse::<Priority>() else {
-            self.staff_reply(
-                w,
-                Some(id),
-                self.staff("staff.unknown_priority", &[("priority", arg)]),
-            );
+            self.tell(w, Some(id), "staff.unknown_priority", &[("priority", arg)]);
             return Ok(());
         };
         if !self.owner_check(w, id, agent)? {
@@ -1391,19 +1408,14 @@ impl Desk {
         };
         let from = t.priority;
         t.priority = p;
-        w.event(id, "priority", Some(&agent.name), format!("{from} -> {p}"));
-        self.staff_reply(
+        self.changed(
             w,
-            Some(id),
-            self.staff(
-                "staff.priority_changed",
-                &[
-                    ("agent", &agent.name),
-                    ("ticket", &id.to_string()),
-                    ("from", from.as_str()),
-                    ("to", p.as_str()),
-                ],
-            ),
+            id,
+            agent,
+            "priority",
+            "staff.priority_changed",
+            from.as_str(),
+            p.as_str(),
         );
         Ok(())
     }
@@ -1426,13 +1438,11 @@ impl Desk {
             .find(|n| n.eq_ignore_ascii_case(arg))
             .and_then(|n| Category::new(*n).ok())
         else {
-            self.staff_reply(
+            self.tell(
                 w,
                 Some(id),
-                self.staff(
-                    "staff.unknown_category",
-                    &[("category", arg), ("categories", &names.join(", "))],
-                ),
+                "staff.unknown_category",
+                &[("category", arg), ("categories", &names.join(", "))],
             );
             return Ok(());
         };
@@ -1445,19 +1455,14 @@ impl Desk {
         let from = t.category.clone();
         t.category = c.clone();
         // The recategorisation is recorded: reports count it against the rules that fired.
-        w.event(id, "category", Some(&agent.name), format!("{from} -> {c}"));
-        self.staff_reply(
+        self.changed(
             w,
-            Some(id),
-            self.staff(
-                "staff.category_changed",
-                &[
-                    ("agent", &agent.name),
-                    ("ticket", &id.to_string()),
-                    ("from", from.as_str()),
-                    ("to", c.as_str()),
-                ],
-            ),
+            id,
+            agent,
+            "category",
+            "staff.category_changed",
+            from.as_str(),
+            c.as_str(),
         );
         Ok(())
     }
@@ -1482,11 +1487,7 @@ impl Desk {
             None => w.store.agent(name)?,
         };
         let Some(target) = target else {
-            self.staff_reply(
-                w,
-                Some(id),
-                self.staff("staff.unknown_agent", &[("name", name)]),
-            );
+            self.tell(w, Some(id), "staff.unknown_agent", &[("name", name)]);
             return Ok(());
         };
         if !self.owner_check(w, id, agent)? {
@@ -1503,17 +1504,15 @@ impl Desk {
             Some(&agent.name),
             format!("to {}", target.name),
         );
-        self.staff_reply(
+        self.tell(
             w,
             Some(id),
-            self.staff(
-                "staff.transferred",
-                &[
-                    ("agent", &agent.name),
-                    ("ticket", &id.to_string()),
-                    ("to", &target.name),
-                ],
-            ),
+            "staff.transferred",
+            &[
+                ("agent", &agent.name),
+                ("ticket", &id.to_string()),
+                ("to", &target.name),
+            ],
         );
         Ok(())
     }
