@@ -4,7 +4,6 @@
 
 use std::io;
 
-use sled::transaction::TransactionError;
 use switchboard_desk::StoreError;
 
 /// Maps a sled error.
@@ -43,14 +42,6 @@ fn says_disk_full(text: &str) -> bool {
     text.contains("No space left on device") || text.contains("os error 28")
 }
 
-/// Maps the result of a transaction whose closure aborts with a [`StoreError`].
-pub(crate) fn from_transaction(e: TransactionError<StoreError>) -> StoreError {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => from_sled(e),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,9 +67,5 @@ mod tests {
             from_sled(sled::Error::Io(denied)),
             StoreError::Io(_)
         ));
-        assert_eq!(
-            from_transaction(TransactionError::Abort(StoreError::Full)),
-            StoreError::Full
-        );
     }
 }

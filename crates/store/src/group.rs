@@ -7,12 +7,17 @@
 //! request made while a flush runs joins the next one, so under load one fsync covers many
 //! commits and with no load nothing is flushed.
 //!
+//! Under load (the last flush covered more than one request) the flusher first waits
+//! [`LINGER`] (1 ms) so that one flush covers more commits; with one request at a time it
+//! flushes at once.
+//!
 //! The guarantee: a request completes only after a flush that *started after the request
 //! was made* — the flusher takes the pending requests, then flushes — so every commit that
 //! returned before `request` is durable when it completes.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use switchboard_desk::StoreError;
 
@@ -217,9 +222,21 @@ impl Drop for Batch {
     }
 }
 
+/// How long a flush waits for more requests when the last one covered several (see
+/// [`flusher`]).
+const LINGER: Duration = Duration::from_micros(1000);
+
 fn flusher(shared: &Shared, mut flush: impl FnMut() -> Result<(), StoreError>) {
     let _stopper = Stopper(shared);
+    let mut last_batch = 0;
     loop {
+        // Under load (the last flush covered several requests) a flush waits a moment for
+        // more: each flush costs the disk and the other threads' CPU about the same whatever
+        // it covers (on 2 cores, 1 ms of waiting raised sustained throughput from about 13,000
+        // to 16,000 commits/s, benches/desk.rs). With one request at a time nothing waits.
+        if last_batch > 1 {
+            std::thread::sleep(LINGER);
+        }
         let mut batch = {
             let mut q = lock(&shared.queue);
             while q.pending.is_empty() && !q.closing {
@@ -230,6 +247,7 @@ fn flusher(shared: &Shared, mut flush: impl FnMut() -> Result<(), StoreError>) {
             }
             Batch(std::mem::take(&mut q.pending))
         };
+        last_batch = batch.0.len();
         // Every request in `batch` was made before this flush starts.
         let result = flush();
         lock(&shared.queue).flushes += 1;
@@ -244,7 +262,6 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::mpsc;
-    use std::time::Duration;
 
     #[test]
     fn a_request_waits_for_a_flush_that_started_after_it() {

@@ -34,6 +34,9 @@ pub(crate) const JOBS: &str = "due_jobid_job";
 pub(crate) const JOB_DUE: &str = "jobid_due";
 /// `outboxid_outbound`: u64 BE outbox id -> Outbound.
 pub(crate) const OUTBOX: &str = "outboxid_outbound";
+/// `pending_commit`: the one key `pending` -> the writes of the commit being applied (see
+/// the `journal` module).
+pub(crate) const PENDING: &str = "pending_commit";
 
 /// `meta` key of the schema version (u32 BE).
 pub(crate) const META_SCHEMA: &[u8] = b"schema_version";

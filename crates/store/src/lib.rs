@@ -1,8 +1,11 @@
 //! Switchboard's sled store: the desk's [`Store`] trait on an embedded, durable database.
 //!
 //! Parts:
-//! - [`SledStore`]: the trait implemented over sled trees; every [`Store::commit`] is one
-//!   sled transaction over all the trees, with the ticket version check inside it.
+//! - [`SledStore`]: the trait implemented over sled trees; every [`Store::commit`] is atomic:
+//!   its reads and the ticket version check run under the store's commit lock, then its
+//!   writes are journalled in one value and applied (module `journal`). No sled transaction:
+//!   sled 0.34 runs those behind a global lock that every flush holds for as long as the
+//!   disk takes, which stopped the desk at each group-commit flush.
 //! - [`GroupCommit`] and [`Durable`] (module `group`): many commits share one flush.
 //! - `schema`: the schema version in `meta` and migrations ([`SCHEMA_VERSION`]).
 //! - `keys`: the key bytes below, built in one place; `error`: sled errors as
@@ -29,16 +32,20 @@
 //! | `due_jobid_job` | due time (i64 with the sign bit flipped, so that negative times sort first), u64 job id | `Job` |
 //! | `jobid_due` | u64 job id | raw: the job's 16-byte key in `due_jobid_job` |
 //! | `outboxid_outbound` | u64 outbox id | `Outbound` |
+//! | `pending_commit` | `pending` | raw: the writes of the commit being applied (module `journal`); empty between commits |
 //!
-//! Job and outbox ids come from one counter (`meta/last_id`) advanced inside the commit's
-//! transaction, so they are unique and increase in commit order, across restarts too.
+//! Job and outbox ids come from one counter (`meta/last_id`) advanced by the commit (and
+//! kept in memory between commits), so they are unique and increase in commit order,
+//! across restarts too. A commit writes the `status_ticketid` index only when a ticket's
+//! status changes, and `customerchat_latestticket` only when the newest ticket does.
 //!
 //! # Durability
 //!
 //! A commit is atomic but not yet durable; [`SledStore::flush`] (or a [`GroupCommit`]
 //! request) makes every commit that returned before it durable. After a crash (`kill -9`)
 //! the store reopens with every flushed commit, and each later commit either whole or not
-//! at all. sled also flushes by itself every half second.
+//! at all (a commit cut short is completed from `pending_commit` at open). sled also
+//! flushes by itself every half second.
 //!
 //! JSON is kept as the value format because the domain types use `skip_serializing_if`
 //! and tagged enums, which non-self-describing formats cannot read back.
@@ -47,14 +54,15 @@
 
 mod error;
 mod group;
+mod journal;
 mod keys;
 mod schema;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-use sled::{Db, Transactional, Tree};
+use sled::{Db, Tree};
 use switchboard_desk::store::check_versions;
 use switchboard_desk::{Committed, Job, JobId, OutboxId, Store, StoreError, Transition};
 use switchboard_domain::{
@@ -65,7 +73,8 @@ use switchboard_domain::{
 pub use group::{Durable, GroupCommit};
 pub use schema::SCHEMA_VERSION;
 
-use error::{from_sled, from_transaction};
+use error::from_sled;
+use journal::Write;
 use keys::{decode, encode};
 
 /// The desk's [`Store`] on sled (see the crate docs for the trees).
@@ -83,6 +92,71 @@ pub struct SledStore {
     jobs: Tree,
     job_due: Tree,
     outbox: Tree,
+    /// The journal of the commit being applied (see the `journal` module).
+    pending: Tree,
+    /// Serialises commits (sled allows one process per store, so a lock in the process is
+    /// enough) and keeps the counters they advance.
+    commit: Mutex<Counters>,
+    /// Readers hold it shared; a commit holds it exclusively while it applies its writes,
+    /// so that reads in the process see whole commits.
+    view: RwLock<()>,
+}
+
+/// What the commits keep between them, read from `meta` at open.
+struct Counters {
+    /// `meta/last_ticket_id`.
+    last_ticket: u64,
+    /// `meta/last_id`.
+    last_id: u64,
+    /// A commit failed halfway: later ones are refused until the store is reopened (which
+    /// completes it from the journal).
+    broken: bool,
+}
+
+/// The index of each tree in a journal entry. Stored on disk: never renumber.
+mod tree {
+    pub(crate) const META: u8 = 0;
+    pub(crate) const TICKETS: u8 = 1;
+    pub(crate) const STATUS: u8 = 2;
+    pub(crate) const MESSAGES: u8 = 3;
+    pub(crate) const CUSTOMERS: u8 = 4;
+    pub(crate) const LATEST: u8 = 5;
+    pub(crate) const SEEN: u8 = 6;
+    pub(crate) const AGENTS: u8 = 7;
+    pub(crate) const LINKS: u8 = 8;
+    pub(crate) const JOBS: u8 = 9;
+    pub(crate) const JOB_DUE: u8 = 10;
+    pub(crate) const OUTBOX: u8 = 11;
+    pub(crate) const COUNT: usize = 12;
+}
+
+/// The part of a stored ticket a commit checks (the rest of the JSON is skipped).
+#[derive(serde::Deserialize)]
+struct TicketHead {
+    status: TicketStatus,
+    version: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The counters are written only after a commit succeeded, and `broken` before anything
+    // can panic, so a poisoned lock holds consistent data.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn put(tree: u8, key: impl Into<Vec<u8>>, value: Vec<u8>) -> Write {
+    Write {
+        tree,
+        key: key.into(),
+        value: Some(value),
+    }
+}
+
+fn del(tree: u8, key: impl Into<Vec<u8>>) -> Write {
+    Write {
+        tree,
+        key: key.into(),
+        value: None,
+    }
 }
 
 impl SledStore {
@@ -133,6 +207,13 @@ impl SledStore {
             jobs: tree(keys::JOBS)?,
             job_due: tree(keys::JOB_DUE)?,
             outbox: tree(keys::OUTBOX)?,
+            pending: tree(keys::PENDING)?,
+            commit: Mutex::new(Counters {
+                last_ticket: 0,
+                last_id: 0,
+                broken: false,
+            }),
+            view: RwLock::new(()),
             db,
         };
         let data = [
@@ -147,9 +228,182 @@ impl SledStore {
             &store.jobs,
             &store.job_due,
             &store.outbox,
+            &store.pending,
         ];
         schema::prepare(&store.db, &store.meta, &data)?;
+        store.finish_pending()?;
+        let counter = |key: &[u8]| match store.meta.get(key).map_err(from_sled)? {
+            None => Ok(0),
+            Some(v) => keys::u64_from(keys::META, &v),
+        };
+        let counters = Counters {
+            last_ticket: counter(keys::META_LAST_TICKET)?,
+            last_id: counter(keys::META_LAST_ID)?,
+            broken: false,
+        };
+        *lock(&store.commit) = counters;
         Ok(store)
+    }
+
+    /// Completes a commit that a crash interrupted (see the `journal` module).
+    fn finish_pending(&self) -> Result<(), StoreError> {
+        let Some(entry) = self.pending.get(journal::PENDING).map_err(from_sled)? else {
+            return Ok(());
+        };
+        let writes = journal::decode(&entry, tree::COUNT)?;
+        self.apply(&writes).map_err(from_sled)?;
+        self.pending.remove(journal::PENDING).map_err(from_sled)?;
+        self.db.flush().map_err(from_sled)?;
+        Ok(())
+    }
+
+    fn tree(&self, index: u8) -> &Tree {
+        match index {
+            tree::META => &self.meta,
+            tree::TICKETS => &self.tickets,
+            tree::STATUS => &self.status,
+            tree::MESSAGES => &self.messages,
+            tree::CUSTOMERS => &self.customers,
+            tree::LATEST => &self.latest,
+            tree::SEEN => &self.seen,
+            tree::AGENTS => &self.agents,
+            tree::LINKS => &self.links,
+            tree::JOBS => &self.jobs,
+            tree::JOB_DUE => &self.job_due,
+            // `journal::decode` refuses indexes from COUNT on.
+            _ => &self.outbox,
+        }
+    }
+
+    fn apply(&self, writes: &[Write]) -> Result<(), sled::Error> {
+        for w in writes {
+            let tree = self.tree(w.tree);
+            match &w.value {
+                Some(v) => tree.insert(&w.key[..], &v[..])?,
+                None => tree.remove(&w.key[..])?,
+            };
+        }
+        Ok(())
+    }
+
+    /// Shared access for a read (see `view`).
+    fn read(&self) -> RwLockReadGuard<'_, ()> {
+        // The lock guards no data, only the moment of reading.
+        self.view.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every write of `t`, checked against the stored ticket versions: reads only.
+    fn plan(
+        &self,
+        t: &Transition,
+        counters: &Counters,
+    ) -> Result<(Vec<Write>, Committed, Counters), StoreError> {
+        let mut stored: HashMap<TicketId, TicketHead> = HashMap::new();
+        for ticket in &t.tickets {
+            if let Some(old) =
+                Self::get::<TicketHead>(&self.tickets, keys::TICKETS, keys::id(ticket.id.0))?
+            {
+                stored.insert(ticket.id, old);
+            }
+        }
+        check_versions(t, |id| stored.get(&id).map(|x| x.version))?;
+
+        let mut w = Vec::with_capacity(8 + 2 * t.tickets.len() + t.messages.len());
+        if let Some(k) = &t.seen {
+            w.push(put(tree::SEEN, k.0.as_bytes(), encode(&true)?));
+        }
+        for c in &t.customers {
+            w.push(put(tree::CUSTOMERS, keys::party(&c.id), encode(c)?));
+        }
+        // Latest tickets written by this commit, for a second ticket of the same pair.
+        let mut latest: HashMap<Vec<u8>, TicketId> = HashMap::new();
+        for ticket in &t.tickets {
+            // The status index changes only when the status does.
+            match stored.get(&ticket.id) {
+                Some(old) if old.status == ticket.status => {}
+                Some(old) => {
+                    w.push(del(tree::STATUS, keys::status(old.status, ticket.id)));
+                    w.push(put(
+                        tree::STATUS,
+                        keys::status(ticket.status, ticket.id),
+                        vec![],
+                    ));
+                }
+                None => {
+                    w.push(put(
+                        tree::STATUS,
+                        keys::status(ticket.status, ticket.id),
+                        vec![],
+                    ));
+                }
+            }
+            let pair = keys::customer_chat(&ticket.customer, &ticket.chat);
+            let current = match latest.get(&pair) {
+                Some(id) => Some(*id),
+                None => Self::get::<TicketId>(&self.latest, keys::LATEST, &pair)?,
+            };
+            if current.is_none_or(|old| old < ticket.id) {
+                w.push(put(tree::LATEST, pair.clone(), encode(&ticket.id)?));
+                latest.insert(pair, ticket.id);
+            }
+            w.push(put(tree::TICKETS, keys::id(ticket.id.0), encode(ticket)?));
+        }
+        for (id, m) in &t.messages {
+            w.push(put(tree::MESSAGES, keys::message(*id, m.seq), encode(m)?));
+        }
+        let mut last_ticket = counters.last_ticket;
+        if let Some(n) = t.last_ticket_id
+            && n > last_ticket
+        {
+            last_ticket = n;
+            w.push(put(
+                tree::META,
+                keys::META_LAST_TICKET,
+                n.to_be_bytes().to_vec(),
+            ));
+        }
+        for a in &t.agents {
+            w.push(put(tree::AGENTS, a.name.to_lowercase(), encode(a)?));
+        }
+        for (r, id) in &t.links {
+            w.push(put(tree::LINKS, r.as_bytes(), encode(id)?));
+        }
+        for id in &t.done_jobs {
+            if let Some(due) = self.job_due.get(keys::id(id.0)).map_err(from_sled)? {
+                w.push(del(tree::JOB_DUE, keys::id(id.0)));
+                w.push(del(tree::JOBS, due.to_vec()));
+            }
+        }
+        let mut last_id = counters.last_id;
+        let mut next = || {
+            last_id += 1;
+            last_id
+        };
+        for job in &t.jobs {
+            let id = JobId(next());
+            let key = keys::due(job.due, id);
+            w.push(put(tree::JOBS, key, encode(job)?));
+            w.push(put(tree::JOB_DUE, keys::id(id.0), key.to_vec()));
+        }
+        let mut committed = Committed::default();
+        for o in &t.outbound {
+            let id = OutboxId(next());
+            w.push(put(tree::OUTBOX, keys::id(id.0), encode(o)?));
+            committed.outbox.push(id);
+        }
+        if last_id != counters.last_id {
+            w.push(put(
+                tree::META,
+                keys::META_LAST_ID,
+                last_id.to_be_bytes().to_vec(),
+            ));
+        }
+        let after = Counters {
+            last_ticket,
+            last_id,
+            broken: false,
+        };
+        Ok((w, committed, after))
     }
 
     /// The schema version stamped in the store.
@@ -176,44 +430,19 @@ impl SledStore {
     }
 }
 
-/// A value read inside a transaction; a bad one aborts it.
-fn tx_get<T: serde::de::DeserializeOwned>(
-    tree: &TransactionalTree,
-    name: &str,
-    key: impl AsRef<[u8]>,
-) -> Result<Option<T>, ConflictableTransactionError<StoreError>> {
-    match tree.get(key)? {
-        None => Ok(None),
-        Some(v) => decode(name, &v)
-            .map(Some)
-            .map_err(ConflictableTransactionError::Abort),
-    }
-}
-
-fn tx_u64(
-    tree: &TransactionalTree,
-    key: &[u8],
-) -> Result<u64, ConflictableTransactionError<StoreError>> {
-    match tree.get(key)? {
-        None => Ok(0),
-        Some(v) => keys::u64_from(keys::META, &v).map_err(ConflictableTransactionError::Abort),
-    }
-}
-
-fn enc<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ConflictableTransactionError<StoreError>> {
-    encode(v).map_err(ConflictableTransactionError::Abort)
-}
-
 impl Store for SledStore {
     fn seen(&self, key: &UpdateKey) -> Result<bool, StoreError> {
+        let _view = self.read();
         self.seen.contains_key(key.0.as_bytes()).map_err(from_sled)
     }
 
     fn customer(&self, id: &PartyId) -> Result<Option<Customer>, StoreError> {
+        let _view = self.read();
         Self::get(&self.customers, keys::CUSTOMERS, keys::party(id))
     }
 
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        let _view = self.read();
         Self::get(&self.tickets, keys::TICKETS, keys::id(id.0))
     }
 
@@ -222,6 +451,7 @@ impl Store for SledStore {
         customer: &PartyId,
         chat: &ChatId,
     ) -> Result<Option<TicketId>, StoreError> {
+        let _view = self.read();
         Self::get(
             &self.latest,
             keys::LATEST,
@@ -230,6 +460,7 @@ impl Store for SledStore {
     }
 
     fn last_ticket_id(&self) -> Result<u64, StoreError> {
+        let _view = self.read();
         match self.meta.get(keys::META_LAST_TICKET).map_err(from_sled)? {
             None => Ok(0),
             Some(v) => keys::u64_from(keys::META, &v),
@@ -237,6 +468,7 @@ impl Store for SledStore {
     }
 
     fn messages(&self, ticket: TicketId) -> Result<Vec<Message>, StoreError> {
+        let _view = self.read();
         self.messages
             .scan_prefix(keys::id(ticket.0))
             .map(|kv| {
@@ -247,14 +479,17 @@ impl Store for SledStore {
     }
 
     fn agent(&self, name: &str) -> Result<Option<Agent>, StoreError> {
+        let _view = self.read();
         Self::get(&self.agents, keys::AGENTS, name.to_lowercase())
     }
 
     fn linked_ticket(&self, reference: &str) -> Result<Option<TicketId>, StoreError> {
+        let _view = self.read();
         Self::get(&self.links, keys::LINKS, reference)
     }
 
     fn tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError> {
+        let _view = self.read();
         let Some(status) = status else {
             return self
                 .tickets
@@ -267,9 +502,9 @@ impl Store for SledStore {
         for kv in self.status.scan_prefix(keys::status_prefix(status)) {
             let (k, _) = kv.map_err(from_sled)?;
             let id = keys::ticket_of_status_key(&k)?;
-            // The index is read apart from the tickets: a commit in between may have moved
-            // the ticket on, so check its status again.
-            if let Some(t) = self.ticket(id)?
+            // Commits cannot come in between (`view`), but check the status again anyway:
+            // the index is a second copy of it.
+            if let Some(t) = Self::get::<Ticket>(&self.tickets, keys::TICKETS, keys::id(id.0))?
                 && t.status == status
             {
                 out.push(t);
@@ -279,112 +514,32 @@ impl Store for SledStore {
     }
 
     fn commit(&self, t: &Transition) -> Result<Committed, StoreError> {
-        let trees = (
-            &self.meta,
-            &self.tickets,
-            &self.status,
-            &self.messages,
-            &self.customers,
-            &self.latest,
-            &self.seen,
-            &self.agents,
-            &self.links,
-            &self.jobs,
-            &self.job_due,
-            &self.outbox,
-        );
-        trees
-            .transaction(
-                |(
-                    meta,
-                    tickets,
-                    status,
-                    messages,
-                    customers,
-                    latest,
-                    seen,
-                    agents,
-                    links,
-                    jobs,
-                    job_due,
-                    outbox,
-                )| {
-                    // The version check reads inside the transaction: no other commit can
-                    // come between it and the writes.
-                    let mut stored: HashMap<TicketId, Ticket> = HashMap::new();
-                    for ticket in &t.tickets {
-                        if let Some(old) =
-                            tx_get::<Ticket>(tickets, keys::TICKETS, keys::id(ticket.id.0))?
-                        {
-                            stored.insert(ticket.id, old);
-                        }
-                    }
-                    check_versions(t, |id| stored.get(&id).map(|x| x.version))
-                        .map_err(ConflictableTransactionError::Abort)?;
-
-                    if let Some(k) = &t.seen {
-                        seen.insert(k.0.as_bytes(), enc(&true)?)?;
-                    }
-                    for c in &t.customers {
-                        customers.insert(keys::party(&c.id), enc(c)?)?;
-                    }
-                    for ticket in &t.tickets {
-                        if let Some(old) = stored.get(&ticket.id) {
-                            status.remove(keys::status(old.status, ticket.id))?;
-                        }
-                        status.insert(keys::status(ticket.status, ticket.id), &[][..])?;
-                        let pair = keys::customer_chat(&ticket.customer, &ticket.chat);
-                        let newer = tx_get::<TicketId>(latest, keys::LATEST, &pair)?
-                            .is_none_or(|old| old <= ticket.id);
-                        if newer {
-                            latest.insert(pair, enc(&ticket.id)?)?;
-                        }
-                        tickets.insert(&keys::id(ticket.id.0), enc(ticket)?)?;
-                    }
-                    for (id, m) in &t.messages {
-                        messages.insert(&keys::message(*id, m.seq), enc(m)?)?;
-                    }
-                    if let Some(n) = t.last_ticket_id {
-                        let last = tx_u64(meta, keys::META_LAST_TICKET)?;
-                        if n > last {
-                            meta.insert(keys::META_LAST_TICKET, &n.to_be_bytes())?;
-                        }
-                    }
-                    for a in &t.agents {
-                        agents.insert(a.name.to_lowercase().as_bytes(), enc(a)?)?;
-                    }
-                    for (r, id) in &t.links {
-                        links.insert(r.as_bytes(), enc(id)?)?;
-                    }
-                    for id in &t.done_jobs {
-                        if let Some(due) = job_due.remove(&keys::id(id.0))? {
-                            jobs.remove(due)?;
-                        }
-                    }
-                    let mut last_id = tx_u64(meta, keys::META_LAST_ID)?;
-                    let mut next = || {
-                        last_id += 1;
-                        last_id
-                    };
-                    for job in &t.jobs {
-                        let id = JobId(next());
-                        let key = keys::due(job.due, id);
-                        jobs.insert(&key, enc(job)?)?;
-                        job_due.insert(&keys::id(id.0), &key)?;
-                    }
-                    let mut committed = Committed::default();
-                    for o in &t.outbound {
-                        let id = OutboxId(next());
-                        outbox.insert(&keys::id(id.0), enc(o)?)?;
-                        committed.outbox.push(id);
-                    }
-                    if !t.jobs.is_empty() || !t.outbound.is_empty() {
-                        meta.insert(keys::META_LAST_ID, &last_id.to_be_bytes())?;
-                    }
-                    Ok(committed)
-                },
-            )
-            .map_err(from_transaction)
+        let mut counters = lock(&self.commit);
+        if counters.broken {
+            return Err(StoreError::Io(
+                "an earlier commit failed halfway; restart Switchboard to complete it".into(),
+            ));
+        }
+        // Reads and the version check: nothing is written if they fail. No other commit can
+        // come in between them and the writes (`commit` is held).
+        let (writes, committed, after) = self.plan(t, &counters)?;
+        if writes.len() > 1 {
+            self.pending
+                .insert(journal::PENDING, journal::encode(&writes))
+                .map_err(from_sled)?;
+        }
+        // From here a failure leaves the commit half applied in memory; the journal entry
+        // completes it at the next open, and no later commit may build on it before that.
+        counters.broken = true;
+        {
+            let _view = self.view.write().unwrap_or_else(PoisonError::into_inner);
+            self.apply(&writes).map_err(from_sled)?;
+            if writes.len() > 1 {
+                self.pending.remove(journal::PENDING).map_err(from_sled)?;
+            }
+        }
+        *counters = after;
+        Ok(committed)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -392,6 +547,7 @@ impl Store for SledStore {
     }
 
     fn due_jobs(&self, now: Timestamp, limit: usize) -> Result<Vec<(JobId, Job)>, StoreError> {
+        let _view = self.read();
         // Every key of a job due at or before `now` is below the first key of `now + 1ms`.
         let end = match now.0.checked_add(1) {
             Some(after) => std::ops::Bound::Excluded(keys::due(Timestamp(after), JobId(0))),
@@ -409,6 +565,7 @@ impl Store for SledStore {
     }
 
     fn next_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let _view = self.read();
         match self.jobs.first().map_err(from_sled)? {
             None => Ok(None),
             Some((k, _)) => Ok(Some(keys::due_from(&k)?.0)),
@@ -416,6 +573,7 @@ impl Store for SledStore {
     }
 
     fn outbox(&self, limit: usize) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
+        let _view = self.read();
         self.outbox
             .iter()
             .take(limit)
@@ -430,5 +588,98 @@ impl Store for SledStore {
     fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
         self.outbox.remove(keys::id(id.0)).map_err(from_sled)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_desk::contract::{customer, job, message, outbound, party, ticket};
+
+    fn open_ticket(n: u64) -> Transition {
+        Transition {
+            seen: Some(UpdateKey(format!("telegram:update:{n}"))),
+            customers: vec![customer(&format!("u{n}"), "ann")],
+            tickets: vec![ticket(n, &format!("u{n}"), "c1", TicketStatus::Queued, 1)],
+            messages: vec![(TicketId(n), message(1, "help"))],
+            last_ticket_id: Some(n),
+            outbound: vec![outbound("ticket")],
+            jobs: vec![job(1000, n)],
+            links: vec![(format!("thread:{n}"), TicketId(n))],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_commit_cut_short_by_a_crash_is_completed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            store.commit(&open_ticket(1)).unwrap();
+            // What a crash halfway through the next commit leaves: its journal entry and
+            // only the first half of its writes.
+            let (writes, _, _) = store.plan(&open_ticket(2), &lock(&store.commit)).unwrap();
+            store
+                .pending
+                .insert(journal::PENDING, journal::encode(&writes))
+                .unwrap();
+            store.apply(&writes[..writes.len() / 2]).unwrap();
+            store.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert!(store.pending.is_empty());
+        for n in [1, 2] {
+            assert_eq!(store.ticket(TicketId(n)).unwrap().unwrap().version, 1);
+            assert_eq!(store.messages(TicketId(n)).unwrap().len(), 1);
+            assert!(store.customer(&party(&format!("u{n}"))).unwrap().is_some());
+            assert_eq!(
+                store.linked_ticket(&format!("thread:{n}")).unwrap(),
+                Some(TicketId(n))
+            );
+        }
+        assert_eq!(store.last_ticket_id().unwrap(), 2);
+        assert_eq!(store.outbox(10).unwrap().len(), 2);
+        assert_eq!(store.tickets(Some(TicketStatus::Queued)).unwrap().len(), 2);
+        // The counters were read back after the completed commit: ids keep increasing.
+        let c = store.commit(&open_ticket(3)).unwrap();
+        let ids: Vec<_> = store
+            .outbox(10)
+            .unwrap()
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(*ids.last().unwrap(), c.outbox[0]);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn an_unchanged_status_leaves_the_index_alone_and_a_change_moves_it() {
+        let store = SledStore::temporary().unwrap();
+        store.commit(&open_ticket(1)).unwrap();
+        let mut t = ticket(1, "u1", "c1", TicketStatus::Queued, 2);
+        store
+            .commit(&Transition {
+                tickets: vec![t.clone()],
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(store.tickets(Some(TicketStatus::Queued)).unwrap().len(), 1);
+        t.status = TicketStatus::Claimed;
+        t.version = 3;
+        store
+            .commit(&Transition {
+                tickets: vec![t],
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(
+            store
+                .tickets(Some(TicketStatus::Queued))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.tickets(Some(TicketStatus::Claimed)).unwrap().len(), 1);
+        assert_eq!(store.status.len(), 1);
     }
 }

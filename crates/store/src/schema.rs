@@ -12,7 +12,10 @@ use crate::error::from_sled;
 use crate::keys;
 
 /// The layout this program reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2 added the `pending_commit` journal: a binary of version 1 would not complete a commit
+/// that a crash interrupted, so it must not open such a store.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Reads the stamped version, if any.
 pub(crate) fn read(meta: &Tree) -> Result<Option<u32>, StoreError> {
@@ -68,6 +71,8 @@ fn step(_db: &Db, from: u32) -> Result<(), StoreError> {
     match from {
         // Version 0 is a store from before versions were stamped: same layout as 1.
         0 => Ok(()),
+        // 1 -> 2: the `pending_commit` tree starts empty; sled creates it when opened.
+        1 => Ok(()),
         _ => Err(StoreError::Corrupt(format!(
             "no migration from schema version {from}"
         ))),
