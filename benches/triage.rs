@@ -91,7 +91,7 @@ const NEUTRAL: [&str; 8] = [
     "Is the green tea set still in stock at the city centre store?",
     "Hello! Just wondering if you have this lamp in white as well.",
     "Can you tell me what material the sofa cover is made of?",
-    "My sister recommended you to me, what is new this week?",
+    "My sister told me about you, what is new in the shop this week?",
     "Good morning, are the garden chairs suitable for use outside in winter?",
 ];
 

@@ -97,7 +97,7 @@ fn context(args: &TestArgs) -> Result<Context> {
 #[derive(Serialize)]
 struct FiredJson<'a> {
     rule: &'a str,
-    matched: &'a [String],
+    matched: &'a [std::sync::Arc<str>],
 }
 
 #[derive(Serialize)]

@@ -48,14 +48,21 @@ impl Normalized {
         self.longest_bang_run = 0;
         if raw.is_ascii() {
             // Fast path: NFKC is the identity on ASCII, and so is everything but lowercasing.
-            for b in raw.bytes() {
-                if b.is_ascii_alphabetic() {
-                    self.cased_letters += 1;
-                    self.upper_letters += u32::from(b.is_ascii_uppercase());
+            // Counted in u8 lanes, 255 bytes at a time, so that the loop vectorises.
+            for chunk in raw.as_bytes().chunks(255) {
+                let (mut cased, mut upper) = (0u8, 0u8);
+                for &b in chunk {
+                    // `b | 0x20` lowercases ASCII letters (and maps no other byte to a..z).
+                    cased += u8::from((b | 0x20).wrapping_sub(b'a') < 26);
+                    upper += u8::from(b.wrapping_sub(b'A') < 26);
                 }
+                self.cased_letters += u32::from(cased);
+                self.upper_letters += u32::from(upper);
             }
             self.folded.push_str(raw);
             self.folded.make_ascii_lowercase();
+            self.longest_bang_run = longest_bang_run(&self.folded);
+            build_matching_ascii(self.folded.as_bytes(), &mut self.matching);
         } else {
             for c in raw.nfkc() {
                 if c.is_uppercase() {
@@ -66,9 +73,9 @@ impl Normalized {
                 }
                 fold_char(c, &mut self.folded);
             }
+            self.longest_bang_run = longest_bang_run(&self.folded);
+            build_matching(&self.folded, &mut self.matching);
         }
-        self.longest_bang_run = longest_bang_run(&self.folded);
-        build_matching(&self.folded, &mut self.matching);
     }
 
     /// True when the raw text was shouting: at least 8 cased letters, 80% or more of them
@@ -91,6 +98,9 @@ fn fold_char(c: char, out: &mut String) {
 }
 
 fn longest_bang_run(folded: &str) -> u32 {
+    if !folded.contains('!') {
+        return 0;
+    }
     let (mut best, mut run, mut bangs) = (0u32, false, 0u32);
     for c in folded.chars() {
         match c {
@@ -211,6 +221,57 @@ fn build_matching(folded: &str, out: &mut String) {
     if prev_kind != Kind::Sep {
         out.push(' ');
     }
+}
+
+/// [`build_matching`] for ASCII text, byte by byte, with the same output: on ASCII only
+/// letters and digits are [`Kind::Word`], `'` is [`Kind::Skip`], everything else is
+/// [`Kind::Sep`], and no CJK or emoji boundary can occur. Written without branches on the
+/// text (every byte is stored, and the length advances only for kept bytes), since word
+/// boundaries in chat text are too irregular for the branch predictor. `prev` is the last
+/// byte kept, `b' '` after a separator.
+fn build_matching_ascii(folded: &[u8], out: &mut String) {
+    /// ASCII letters and digits map to themselves, every other byte to a space.
+    const WORD_OR_SPACE: [u8; 256] = {
+        let mut t = [b' '; 256];
+        let mut i = 0;
+        while i < 128 {
+            if (i as u8).is_ascii_alphanumeric() {
+                t[i] = i as u8;
+            }
+            i += 1;
+        }
+        t
+    };
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.clear();
+    buf.resize(folded.len() + 2, b' ');
+    let mut len = 1; // buf[0] is the leading space
+    let mut prev = b' ';
+    for &b in folded {
+        // Letters and digits stay, anything else becomes a space, `'` is dropped. A byte
+        // equal to the previous one kept is dropped too: a repeated letter is squeezed
+        // (pleeease -> please) and a run of separators is one space; digits are kept
+        // (1000 is not 10). `&` and `|` rather than `&&` and `||`: no data-dependent
+        // branches but the rare apostrophe.
+        let byte = WORD_OR_SPACE[usize::from(b)];
+        let skip = b == b'\'';
+        let digit = b.wrapping_sub(b'0') < 10;
+        let keep = !skip & ((byte != prev) | digit);
+        buf[len] = byte;
+        len += usize::from(keep);
+        if !skip {
+            prev = byte;
+        }
+    }
+    // The trailing space after a final word.
+    buf[len] = b' ';
+    len += usize::from(prev != b' ');
+    buf.truncate(len);
+    *out = match String::from_utf8(buf) {
+        Ok(s) => s,
+        // Unreachable: every byte written is ASCII.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
 }
 
 /// Guesses the language of a text from its script, for when the platform gives no hint:

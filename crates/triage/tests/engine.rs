@@ -179,7 +179,10 @@ category = "shipping"
     );
     let v = e.classify("Where is ORDER #12345?", &Context::default());
     assert_eq!(v.category.as_str(), "shipping");
-    assert_eq!(v.fired[0].matched, vec!["order #12345".to_string()]);
+    assert_eq!(
+        v.fired[0].matched.iter().map(|m| &**m).collect::<Vec<_>>(),
+        ["order #12345"]
+    );
     assert_eq!(cat(&e, "order 12"), "general");
 }
 
@@ -339,7 +342,10 @@ fn signal_words_can_be_extended_by_the_rules_file() {
     let e = Engine::compile("t.toml", &src, CompileOptions::default()).unwrap();
     let v = e.classify("chop chop!", &Context::default());
     assert_eq!(v.priority, Priority::Urgent);
-    assert_eq!(v.fired[0].matched, vec!["signal:urgent".to_string()]);
+    assert_eq!(
+        v.fired[0].matched.iter().map(|m| &**m).collect::<Vec<_>>(),
+        ["signal:urgent"]
+    );
 }
 
 #[test]
@@ -422,7 +428,14 @@ category = "general"
     assert_eq!(outcomes[2].1, "fired (stop)");
     assert!(outcomes[3].1.starts_with("not reached"), "{outcomes:?}");
     assert_eq!(ex.normalized, "refund policy");
-    assert_eq!(ex.verdict.fired[0].matched, vec!["refund*".to_string()]);
+    assert_eq!(
+        ex.verdict.fired[0]
+            .matched
+            .iter()
+            .map(|m| &**m)
+            .collect::<Vec<_>>(),
+        ["refund*"]
+    );
 }
 
 // ---------------------------------------------------------------- validation errors
