@@ -290,6 +290,38 @@ fn generated_messages(vocab: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `MESSAGES` messages like [`generated_messages`], but whose three words are keywords of
+/// rules of `rules` (drawn at random): every message hits the pack, whatever its size, so
+/// that packs of different sizes are compared on the same kind of work.
+fn messages_hitting(rules: &[GenRule]) -> Vec<String> {
+    const FILLER: [&str; 12] = [
+        "i", "need", "help", "with", "the", "my", "about", "please", "can", "you", "check", "it",
+    ];
+    let mut rng = Rng(0x5EED_0004);
+    (0..MESSAGES)
+        .map(|i| {
+            let mut words: Vec<String> = vec!["hi,".to_string()];
+            for _ in 0..3 {
+                for _ in 0..1 + rng.below(3) {
+                    words.push(rng.pick(&FILLER).to_string());
+                }
+                let rule = &rules[rng.below(rules.len())];
+                words.push(rule.any[rng.below(rule.any.len())].clone());
+            }
+            if i % 4 == 1 {
+                let word = REGEX_WORDS[rng.below(REGEX_WORDS.len())];
+                words.push(format!("{word} #{}", 10_000 + rng.below(9_990_000)));
+            }
+            let mut s = words.join(" ");
+            while s.len() < 100 {
+                s.push(' ');
+                s.push_str(rng.pick(&FILLER));
+            }
+            cut(s, 100)
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------
 // The naive baseline
 // ---------------------------------------------------------------------------------------
@@ -420,6 +452,17 @@ fn bench_generated_packs(c: &mut Criterion) {
              (engine and naive agree on all {MESSAGES})"
         );
         group.bench_with_input(BenchmarkId::new("engine", n), &messages, |b, messages| {
+            let mut i = 0usize;
+            b.iter(|| {
+                let m = messages[i % MESSAGES].as_str();
+                i = i.wrapping_add(1);
+                engine.classify(black_box(m), black_box(&ctx))
+            });
+        });
+        let hitting = messages_hitting(&rules);
+        let fired = hitting.iter().filter(|m| !engine.classify(m, &ctx).fired.is_empty()).count();
+        eprintln!("generated pack of {n} rules, messages built from its keywords: {fired} of {MESSAGES} fire a rule");
+        group.bench_with_input(BenchmarkId::new("engine_hits", n), &hitting, |b, messages| {
             let mut i = 0usize;
             b.iter(|| {
                 let m = messages[i % MESSAGES].as_str();

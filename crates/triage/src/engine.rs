@@ -162,6 +162,8 @@ enum Use {
     Rule(u32),
     /// The pattern is a word of this signal.
     Signal(Signal),
+    /// The pattern is a word some regex cannot match without (see `prefilter`).
+    RegexGate,
 }
 
 /// A compiled, validated rule pack. Cheap to share (`Arc<Engine>`); immutable once built.
@@ -181,6 +183,9 @@ pub struct Engine {
     textless: Vec<u32>,
     /// `signal:NAME` for each signal, by `Signal as usize` (evidence, shared).
     signal_names: Vec<Arc<str>>,
+    /// Whether every regex has gate words: then the `RegexSet` runs only on messages in
+    /// which one of them was seen.
+    regex_gated: bool,
 }
 
 #[derive(Default)]
@@ -603,6 +608,21 @@ impl Engine {
             });
         }
 
+        // Gate words for the regexes: the RegexSet runs only when one of them is seen.
+        let mut regex_gated = true;
+        for src in b.regex_sources.clone() {
+            match crate::prefilter::required_tokens(&src) {
+                Some(words) => {
+                    for w in words {
+                        let id = b.intern(w);
+                        if !b.uses[id as usize].iter().any(|u| matches!(u, Use::RegexGate)) {
+                            b.uses[id as usize].push(Use::RegexGate);
+                        }
+                    }
+                }
+                None => regex_gated = false,
+            }
+        }
         let regex_set = if b.regex_sources.is_empty() {
             None
         } else {
@@ -700,6 +720,7 @@ impl Engine {
                 .iter()
                 .map(|x| Arc::from(format!("signal:{x}")))
                 .collect(),
+            regex_gated,
         })
     }
 
@@ -789,11 +810,13 @@ impl Engine {
             s.hits.dedup();
         }
         let mut signals = Signals::default();
+        let mut gate_seen = false;
         for &p in &s.hits {
             for u in &self.uses[p as usize] {
                 match *u {
                     Use::Rule(r) => s.candidates.push(r),
                     Use::Signal(sig) => signals.insert(sig),
+                    Use::RegexGate => gate_seen = true,
                 }
             }
         }
@@ -807,6 +830,7 @@ impl Engine {
         // (about a third of the cost, for the default pack's regexes); only a message that
         // matches pays for `matches`, which tracks every pattern to the end of the text.
         if let Some(set) = &self.regex_set
+            && (gate_seen || !self.regex_gated)
             && set.is_match(&s.norm.folded)
         {
             for i in set.matches(&s.norm.folded).iter() {

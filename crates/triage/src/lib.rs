@@ -5,6 +5,8 @@
 //! - [`normalize`]: NFKC, case folding and the word-boundary form that keywords match on.
 //! - [`signals`]: built-in signals (negative sentiment, anger, a request for a human, urgency).
 //! - [`engine`]: rules text → validated [`Engine`] → [`Verdict`], with [`Engine::explain`].
+//! - `prefilter`: the words a regex cannot match without, so the `RegexSet` runs only
+//!   when one was seen.
 //! - [`backtest`]: scores an engine on labelled messages (precision, recall, F1, confusion).
 //! - [`error`]: [`Diagnostic`]s that name the file, line and column and say what to do.
 //!
@@ -17,6 +19,7 @@ pub mod backtest;
 pub mod engine;
 pub mod error;
 pub mod normalize;
+mod prefilter;
 mod rules;
 mod shadow;
 pub mod signals;
