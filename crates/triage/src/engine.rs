@@ -157,9 +157,21 @@ impl Rule {
 
 #[derive(Debug, Clone, Copy)]
 enum Use {
-    /// The pattern is a positive keyword (`any` or `all`) of this rule: the rule is a
-    /// candidate when it hits.
-    Rule(u32),
+    /// The pattern is keyword `kw` of rule `rule`'s `any` list: the rule is a candidate
+    /// when it hits.
+    Any {
+        /// The rule's index.
+        rule: u32,
+        /// The keyword's index in the rule's `any`.
+        kw: u32,
+    },
+    /// The pattern is keyword `kw` of rule `rule`'s `all` list.
+    All {
+        /// The rule's index.
+        rule: u32,
+        /// The keyword's index in the rule's `all`.
+        kw: u32,
+    },
     /// The pattern is a word of this signal.
     Signal(Signal),
     /// The pattern is a word some regex cannot match without (see `prefilter`).
@@ -194,6 +206,8 @@ struct Scratch {
     hits: Vec<u32>,
     regex_hits: Vec<u32>,
     candidates: Vec<u32>,
+    /// (rule, 0 for `all` or 1 for `any`, keyword index) of every keyword hit, sorted.
+    rule_hits: Vec<(u32, u8, u32)>,
 }
 
 thread_local! {
@@ -583,8 +597,17 @@ impl Engine {
                     "add `category`, `priority`, `tags`, `answer` or `escalate = true`",
                 );
             }
-            for k in any.iter().chain(&all) {
-                b.uses[k.pattern as usize].push(Use::Rule(idx));
+            for (kw, k) in any.iter().enumerate() {
+                b.uses[k.pattern as usize].push(Use::Any {
+                    rule: idx,
+                    kw: kw as u32,
+                });
+            }
+            for (kw, k) in all.iter().enumerate() {
+                b.uses[k.pattern as usize].push(Use::All {
+                    rule: idx,
+                    kw: kw as u32,
+                });
             }
             rules.push(Rule {
                 id: Arc::from(id.as_str()),
@@ -615,7 +638,10 @@ impl Engine {
                 Some(words) => {
                     for w in words {
                         let id = b.intern(w);
-                        if !b.uses[id as usize].iter().any(|u| matches!(u, Use::RegexGate)) {
+                        if !b.uses[id as usize]
+                            .iter()
+                            .any(|u| matches!(u, Use::RegexGate))
+                        {
                             b.uses[id as usize].push(Use::RegexGate);
                         }
                     }
@@ -801,6 +827,7 @@ impl Engine {
         s.hits.clear();
         s.regex_hits.clear();
         s.candidates.clear();
+        s.rule_hits.clear();
         if let Some(ac) = &self.ac {
             s.hits.extend(
                 ac.find_overlapping_iter(s.norm.matching.as_str())
@@ -814,7 +841,14 @@ impl Engine {
         for &p in &s.hits {
             for u in &self.uses[p as usize] {
                 match *u {
-                    Use::Rule(r) => s.candidates.push(r),
+                    Use::Any { rule, kw } => {
+                        s.candidates.push(rule);
+                        s.rule_hits.push((rule, 1, kw));
+                    }
+                    Use::All { rule, kw } => {
+                        s.candidates.push(rule);
+                        s.rule_hits.push((rule, 0, kw));
+                    }
                     Use::Signal(sig) => signals.insert(sig),
                     Use::RegexGate => gate_seen = true,
                 }
@@ -841,6 +875,8 @@ impl Engine {
         s.candidates.extend_from_slice(&self.textless);
         s.candidates.sort_unstable();
         s.candidates.dedup();
+        s.rule_hits.sort_unstable();
+        s.rule_hits.dedup();
 
         let mut category: Option<&Category> = None;
         let mut priority: Option<Priority> = None;
@@ -862,7 +898,7 @@ impl Engine {
                 }
                 break;
             }
-            match self.check(rule, ctx, signals, s) {
+            match self.check(ri, rule, ctx, signals, s) {
                 Err(miss) => {
                     if let Some(t) = trace.as_deref_mut() {
                         t.push(Trace {
@@ -925,20 +961,33 @@ impl Engine {
     /// Cheap on failure: nothing is allocated unless the rule fires.
     fn check<'r>(
         &self,
+        index: u32,
         rule: &'r Rule,
         ctx: &Context,
         signals: Signals,
         s: &Scratch,
     ) -> Result<Vec<Arc<str>>, Miss<'r>> {
-        let hit = |k: &Keyword| s.hits.binary_search(&k.pattern).is_ok();
-        if let Some(k) = rule.none.iter().find(|k| hit(k)) {
+        if let Some(k) = rule
+            .none
+            .iter()
+            .find(|k| s.hits.binary_search(&k.pattern).is_ok())
+        {
             return Err(Miss::NoneWord(&k.text));
         }
-        if let Some(k) = rule.all.iter().find(|k| !hit(k)) {
-            return Err(Miss::AllWord(&k.text));
+        // This rule's keyword hits, recorded during the scan: (rule, 0 = all / 1 = any, kw).
+        let from = s.rule_hits.partition_point(|h| h.0 < index);
+        let to = s.rule_hits.partition_point(|h| h.0 <= index);
+        let mine = &s.rule_hits[from..to];
+        let all_hit = mine.iter().filter(|h| h.1 == 0).count();
+        if all_hit < rule.all.len() {
+            let missing = (0..rule.all.len())
+                .find(|kw| !mine.contains(&(index, 0, *kw as u32)))
+                .unwrap_or(0);
+            return Err(Miss::AllWord(&rule.all[missing].text));
         }
+        let any_hits = &mine[all_hit..];
         let regex_hit = |ri: &u32| s.regex_hits.binary_search(ri).is_ok();
-        if rule.has_any_group() && !rule.any.iter().any(hit) && !rule.regex.iter().any(regex_hit) {
+        if rule.has_any_group() && any_hits.is_empty() && !rule.regex.iter().any(regex_hit) {
             return Err(Miss::AnyGroup);
         }
         if let Some(ps) = &rule.platforms
@@ -972,7 +1021,7 @@ impl Engine {
         }
         // The rule fires: gather the evidence.
         let mut matched: Vec<Arc<str>> = rule.all.iter().map(|k| k.text.clone()).collect();
-        matched.extend(rule.any.iter().filter(|k| hit(k)).map(|k| k.text.clone()));
+        matched.extend(any_hits.iter().map(|h| rule.any[h.2 as usize].text.clone()));
         for ri in rule.regex.iter().filter(|ri| regex_hit(ri)) {
             if let Some(m) = self.regexes[*ri as usize].0.find(&s.norm.folded) {
                 matched.push(Arc::from(m.as_str()));
