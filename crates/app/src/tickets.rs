@@ -64,10 +64,8 @@ pub fn open(dir: &Path, admin_listen: &str) -> Result<Source> {
             dir.display()
         );
     }
-    let err = match SledStore::open(dir) {
-        Ok(s) => return Ok(Source::Store(s)),
-        Err(e) => e,
-    };
+    // A running service for this very directory answers first (when none listens, the
+    // connection is refused at once).
     if !admin_listen.is_empty()
         && let Ok(Some(health)) = crate::admin::get(admin_listen, "/health")
     {
@@ -77,7 +75,9 @@ pub fn open(dir: &Path, admin_listen: &str) -> Result<Source> {
             return Ok(Source::Service(admin_listen.to_string()));
         }
     }
-    Err(err).with_context(|| format!("cannot open the store at {}, and no running switchboard for it answers on `[admin] listen`", dir.display()))
+    SledStore::open(dir).map(Source::Store).with_context(|| {
+        format!("cannot open the store at {}, and no running switchboard for it answers on `[admin] listen`", dir.display())
+    })
 }
 
 /// Opens the store for writing, creating it when missing (an admin may import customers

@@ -182,14 +182,14 @@ macro_rules! name_newtype {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// Validates the identifier shape (see [`is_identifier`]).
             pub fn new(s: impl Into<String>) -> Result<Self, NameError> {
                 let s = s.into();
                 if is_identifier(&s) {
-                    Ok(Self(s))
+                    Ok(Self(std::sync::Arc::from(s)))
                 } else {
                     Err(NameError::Malformed { what: $what, given: s })
                 }
@@ -216,7 +216,7 @@ macro_rules! name_newtype {
 
         impl From<$name> for String {
             fn from(n: $name) -> String {
-                n.0
+                n.0.to_string()
             }
         }
 
@@ -233,7 +233,8 @@ name_newtype!(
     /// A ticket category from the admin's taxonomy (`billing`, `shipping`, …).
     ///
     /// Categories are declared in the rules file; this type only guarantees the shape, the
-    /// rules loader guarantees that the category is declared.
+    /// rules loader guarantees that the category is declared. Shared (`Arc<str>`): every
+    /// verdict carries one, and cloning it must not allocate.
     Category,
     "category"
 );

@@ -159,27 +159,42 @@ fn del(tree: u8, key: impl Into<Vec<u8>>) -> Write {
     }
 }
 
+/// How many times a busy directory lock is tried, 25 ms apart, before the store counts as
+/// held by another process.
+const LOCK_TRIES: u32 = 40;
+
 impl SledStore {
     /// Opens (or creates) the store in directory `path`: migrates an older schema, refuses
     /// a newer one ([`StoreError::TooNew`]) or a directory another process holds.
     pub fn open(path: impl AsRef<Path>) -> Result<SledStore, StoreError> {
         let path = path.as_ref();
-        let db = sled::Config::new().path(path).open().map_err(|e| {
-            let text = e.to_string();
-            if text.contains("could not acquire lock") {
-                StoreError::Io(format!(
-                    "the store {} is in use by another process (is Switchboard already running?)",
-                    path.display()
-                ))
-            } else {
-                match from_sled(e) {
-                    StoreError::Io(why) => {
-                        StoreError::Io(format!("could not open {}: {why}", path.display()))
+        // sled's I/O threads can hold the directory's lock for a moment after the previous
+        // holder in this process (or a process that just exited) let go: a lock that is
+        // busy is tried again for up to a second before it counts as held by someone else.
+        let mut tries = 0;
+        let db = loop {
+            match sled::Config::new().path(path).open() {
+                Ok(db) => break db,
+                Err(e) if e.to_string().contains("could not acquire lock") => {
+                    tries += 1;
+                    if tries >= LOCK_TRIES {
+                        return Err(StoreError::Io(format!(
+                            "the store {} is in use by another process (is Switchboard already running?)",
+                            path.display()
+                        )));
                     }
-                    other => other,
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                Err(e) => {
+                    return Err(match from_sled(e) {
+                        StoreError::Io(why) => {
+                            StoreError::Io(format!("could not open {}: {why}", path.display()))
+                        }
+                        other => other,
+                    });
                 }
             }
-        })?;
+        };
         SledStore::with_db(db)
     }
 

@@ -21,7 +21,10 @@ use crate::normalize::Normalized;
 
 /// The gate words of a regex (see the module docs), or `None` when no set can be proven.
 pub(crate) fn required_tokens(pattern: &str) -> Option<Vec<String>> {
-    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
     let mut tokens = required(&hir)?;
     tokens.sort();
     tokens.dedup();
@@ -53,7 +56,9 @@ fn required(h: &Hir) -> Option<Vec<String>> {
 /// characters without case (CJK): for those, the folded text contains exactly what the
 /// matching form is built from. `None` for anything else.
 fn token(literal: &str) -> Option<String> {
-    let caseless = literal.chars().all(|c| c.is_ascii() || (!c.is_lowercase() && !c.is_uppercase() && c.is_alphanumeric()));
+    let caseless = literal
+        .chars()
+        .all(|c| c.is_ascii() || (!c.is_lowercase() && !c.is_uppercase() && c.is_alphanumeric()));
     if !caseless {
         return None;
     }
@@ -81,8 +86,14 @@ mod tests {
 
     #[test]
     fn derives_the_words_a_match_needs() {
-        assert_eq!(req(r"(?:order|purchase|订单|单号)\D{0,15}\d{5,}"), words(&["order", "purchase", "单号", "订单"]));
-        assert_eq!(req(r"^\W*(?:unsubscribe|stop|opt out)\W*$"), words(&["out", "stop", "unsubscribe"]));
+        assert_eq!(
+            req(r"(?:order|purchase|订单|单号)\D{0,15}\d{5,}"),
+            words(&["order", "purchase", "单号", "订单"])
+        );
+        assert_eq!(
+            req(r"^\W*(?:unsubscribe|stop|opt out)\W*$"),
+            words(&["out", "stop", "unsubscribe"])
+        );
         assert_eq!(req(r"收到.{0,8}坏"), words(&["收到"]));
         assert_eq!(req(r"order\s*#?\d{5,}"), words(&["order"]));
         // Repeated letters are squeezed, apostrophes dropped, as in messages.
@@ -94,7 +105,16 @@ mod tests {
 
     #[test]
     fn gives_up_when_nothing_is_certain() {
-        for p in [r"\d{5,}", r"(?:order)?\d+", r"order|\d+", r"[a-z]+", r"(?i)refund", r"Ünïcödé", "!!+", "a*"] {
+        for p in [
+            r"\d{5,}",
+            r"(?:order)?\d+",
+            r"order|\d+",
+            r"[a-z]+",
+            r"(?i)refund",
+            r"Ünïcödé",
+            "!!+",
+            "a*",
+        ] {
             assert_eq!(req(p), None, "{p}");
         }
     }

@@ -804,25 +804,62 @@ fn regex_rules_fire_whenever_their_regex_matches() {
     ];
     let mut rules = String::new();
     for (i, r) in regexes.iter().enumerate() {
-        rules.push_str(&format!("[[rule]]\nid = \"r{i}\"\nregex = [{r:?}]\ntags = [\"r{i}\"]\nthen = \"continue\"\n"));
+        rules.push_str(&format!(
+            "[[rule]]\nid = \"r{i}\"\nregex = [{r:?}]\ntags = [\"r{i}\"]\nthen = \"continue\"\n"
+        ));
     }
     let e = engine(&rules);
     let texts = [
-        "Where is ORDER #55123?", "order:   88123 pls", "my purchase no. 1234567", "订单号12345678还没到",
-        "单号：99999", "ORDERRR 123456", "re-order 55555", "  unsubscribe!! ", "STOP", "opt out.",
-        "I was CHARGED twice!!!", "billed me 2x", "paid... two times? no: paid it double", "payment double",
-        "收到的时候坏了", "我收到了，坏", "收到东西坏", "don't go", "DON'T LEAVE me", "dont go",
-        "my account", "My ACCOUNT!", "acccount", "a running joke", "the app keeps crashing",
-        "nothing here", "12345", "charge", "收到了", "account-holder", "accounts",
+        "Where is ORDER #55123?",
+        "order:   88123 pls",
+        "my purchase no. 1234567",
+        "订单号12345678还没到",
+        "单号：99999",
+        "ORDERRR 123456",
+        "re-order 55555",
+        "  unsubscribe!! ",
+        "STOP",
+        "opt out.",
+        "I was CHARGED twice!!!",
+        "billed me 2x",
+        "paid... two times? no: paid it double",
+        "payment double",
+        "收到的时候坏了",
+        "我收到了，坏",
+        "收到东西坏",
+        "don't go",
+        "DON'T LEAVE me",
+        "dont go",
+        "my account",
+        "My ACCOUNT!",
+        "acccount",
+        "a running joke",
+        "the app keeps crashing",
+        "nothing here",
+        "12345",
+        "charge",
+        "收到了",
+        "account-holder",
+        "accounts",
     ];
-    let ci = |p: &str| regex::RegexBuilder::new(p).case_insensitive(true).build().unwrap();
+    let ci = |p: &str| {
+        regex::RegexBuilder::new(p)
+            .case_insensitive(true)
+            .build()
+            .unwrap()
+    };
     let compiled: Vec<regex::Regex> = regexes.iter().map(|r| ci(r)).collect();
     for text in texts {
         let folded = switchboard_triage::normalize::Normalized::new(text).folded;
         let v = e.classify(text, &Context::default());
         for (i, re) in compiled.iter().enumerate() {
-            let fired = v.tags.iter().any(|t| &**t == format!("r{i}"));
-            assert_eq!(fired, re.is_match(&folded), "regex {} on {text:?}", regexes[i]);
+            let fired = v.tags.iter().any(|t| **t == format!("r{i}"));
+            assert_eq!(
+                fired,
+                re.is_match(&folded),
+                "regex {} on {text:?}",
+                regexes[i]
+            );
         }
     }
 }
