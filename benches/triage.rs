@@ -460,16 +460,25 @@ fn bench_generated_packs(c: &mut Criterion) {
             });
         });
         let hitting = messages_hitting(&rules);
-        let fired = hitting.iter().filter(|m| !engine.classify(m, &ctx).fired.is_empty()).count();
-        eprintln!("generated pack of {n} rules, messages built from its keywords: {fired} of {MESSAGES} fire a rule");
-        group.bench_with_input(BenchmarkId::new("engine_hits", n), &hitting, |b, messages| {
-            let mut i = 0usize;
-            b.iter(|| {
-                let m = messages[i % MESSAGES].as_str();
-                i = i.wrapping_add(1);
-                engine.classify(black_box(m), black_box(&ctx))
-            });
-        });
+        let fired = hitting
+            .iter()
+            .filter(|m| !engine.classify(m, &ctx).fired.is_empty())
+            .count();
+        eprintln!(
+            "generated pack of {n} rules, messages built from its keywords: {fired} of {MESSAGES} fire a rule"
+        );
+        group.bench_with_input(
+            BenchmarkId::new("engine_hits", n),
+            &hitting,
+            |b, messages| {
+                let mut i = 0usize;
+                b.iter(|| {
+                    let m = messages[i % MESSAGES].as_str();
+                    i = i.wrapping_add(1);
+                    engine.classify(black_box(m), black_box(&ctx))
+                });
+            },
+        );
         group.bench_with_input(BenchmarkId::new("naive", n), &messages, |b, messages| {
             let mut i = 0usize;
             b.iter(|| {
