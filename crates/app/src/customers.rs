@@ -36,8 +36,6 @@ fn fresh(id: PartyId, now: Timestamp) -> Customer {
         tier: None,
         blocked: false,
         tickets: Vec::new(),
-        recent: Vec::new(),
-        throttled_at: None,
         attributes: Default::default(),
     }
 }

@@ -132,6 +132,8 @@ pub fn ticket(
         messages: 0,
         events: vec![],
         version,
+        recent: vec![Timestamp(1)],
+        throttled_at: None,
     }
 }
 
@@ -146,8 +148,6 @@ pub fn customer(id: &str, name: &str) -> Customer {
         tier: None,
         blocked: false,
         tickets: vec![],
-        recent: vec![Timestamp(1)],
-        throttled_at: None,
         attributes: [("retention".to_string(), "0.8".to_string())].into(),
     }
 }
@@ -261,7 +261,6 @@ pub fn customers_round_trip(store: &dyn Store) {
     );
     let mut ann2 = ann.clone();
     ann2.blocked = true;
-    ann2.throttled_at = Some(Timestamp(99));
     commit(
         store,
         Transition {

@@ -364,7 +364,8 @@ impl Desk {
             return Ok(());
         }
         let now = w.now;
-        let mut customer = w.store.customer(&from.id)?.unwrap_or_else(|| Customer {
+        let stored = w.store.customer(&from.id)?;
+        let mut customer = stored.clone().unwrap_or_else(|| Customer {
             id: from.id.clone(),
             display_name: from.name.clone(),
             username: from.username.clone(),
@@ -373,8 +374,6 @@ impl Desk {
             tier: self.tier_of(&from.id),
             blocked: false,
             tickets: Vec::new(),
-            recent: Vec::new(),
-            throttled_at: None,
             attributes: Default::default(),
         });
         customer.display_name = from.name.clone();
@@ -386,7 +385,9 @@ impl Desk {
         }
         if customer.blocked {
             tracing::info!(customer = %from.id, "message from a blocked customer ignored");
-            w.tx.customers.push(customer);
+            if stored.as_ref() != Some(&customer) {
+                w.tx.customers.push(customer);
+            }
             return Ok(());
         }
         let locale = self.locale_for(from, &text);
@@ -402,19 +403,13 @@ impl Desk {
                 &[("limit", &self.cfg.max_message_chars.to_string())],
             ));
         }
-        // Rate limit: count this customer's messages in the window.
-        let window_start = Timestamp(now.0 - self.cfg.rate_window.0);
-        customer.recent.retain(|t| *t > window_start);
-        customer.recent.push(now);
-        let flooding = customer.recent.len() > self.cfg.rate_limit as usize;
-
         let latest = match w.store.latest_ticket(&from.id, chat)? {
             Some(id) => w.ticket(id)?.cloned(),
             None => None,
         };
         match latest {
             Some(t) if t.status.is_open() => {
-                self.join(w, rules, &mut customer, t.id, &text, flooding, &locale)?;
+                self.join(w, rules, &customer, t.id, &text, &locale)?;
             }
             Some(t)
                 if t.resolved_at
@@ -432,7 +427,7 @@ impl Desk {
                 }
                 if open.len() >= self.cfg.max_open_tickets as usize {
                     let newest = open[0];
-                    self.join(w, rules, &mut customer, newest, &text, flooding, &locale)?;
+                    self.join(w, rules, &customer, newest, &text, &locale)?;
                     w.send(
                         Destination::Customer { chat: chat.clone() },
                         self.text(
@@ -467,7 +462,10 @@ impl Desk {
                 None,
             );
         }
-        w.tx.customers.push(customer);
+        // Most messages change nothing of the profile: it is written only when they do.
+        if stored.as_ref() != Some(&customer) {
+            w.tx.customers.push(customer);
+        }
         Ok(())
     }
 
@@ -478,23 +476,28 @@ impl Desk {
         &self,
         w: &mut Work<'_>,
         rules: &Engine,
-        customer: &mut Customer,
+        customer: &Customer,
         id: TicketId,
         text: &str,
-        flooding: bool,
         locale: &str,
     ) -> Result<(), StoreError> {
+        let (now, window, limit) = (w.now, self.cfg.rate_window, self.cfg.rate_limit as usize);
         let Some(t) = w.ticket(id)? else {
             return Ok(());
         };
+        // The flood limit: this conversation's messages within the window.
+        let window_start = Timestamp(now.0 - window.0);
+        t.recent.retain(|at| *at > window_start);
+        t.recent.push(now);
+        let flooding = t.recent.len() > limit;
+        let told = t.throttled_at.is_some_and(|at| now.since(at) < window);
+        if flooding && !told {
+            t.throttled_at = Some(now);
+        }
         let (status, chat, name) = (t.status, t.chat.clone(), customer.display_name.clone());
         w.record(id, Author::Customer(name.clone()), text, false);
         if flooding {
-            let already = customer
-                .throttled_at
-                .is_some_and(|at| w.now.since(at) < self.cfg.rate_window);
-            if !already {
-                customer.throttled_at = Some(w.now);
+            if !told {
                 w.send(
                     Destination::Customer { chat },
                     self.text(locale, "desk.slow_down", &[]),
@@ -584,6 +587,8 @@ impl Desk {
             messages: 0,
             events: Vec::new(),
             version: 0,
+            recent: vec![w.now],
+            throttled_at: None,
         };
         w.tickets.insert(id, ticket);
         w.event(

@@ -143,6 +143,13 @@ pub struct Ticket {
     pub messages: u32,
     /// The audit trail.
     pub events: Vec<TicketEvent>,
+    /// Times of the customer's recent messages on this ticket (the flood limit's window;
+    /// kept on the ticket, which every message rewrites anyway, not on the customer).
+    #[serde(default)]
+    pub recent: Vec<Timestamp>,
+    /// When the customer was last told they are sending too fast (to tell them once).
+    #[serde(default)]
+    pub throttled_at: Option<Timestamp>,
     /// Bumped on every change; the store refuses a write based on an older version.
     pub version: u64,
 }
@@ -195,10 +202,6 @@ pub struct Customer {
     pub blocked: bool,
     /// Their tickets, newest last (the last few, for agents' cards).
     pub tickets: Vec<TicketId>,
-    /// Times of their recent messages (the rate limit's window).
-    pub recent: Vec<Timestamp>,
-    /// When they were last told they are sending too fast (to tell them once).
-    pub throttled_at: Option<Timestamp>,
     /// Further facts imported with `switchboard customers import` (average order value,
     /// purchase frequency, retention, …), by column name, for reports.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
