@@ -187,7 +187,6 @@ pub fn job(due: i64, ticket: u64) -> Job {
         due: Timestamp(due),
         kind: JobKind::SelfServiceTimeout {
             ticket: TicketId(ticket),
-            asked_version: 1,
         },
     }
 }
@@ -821,7 +820,7 @@ pub fn job_ids_are_unique_and_increasing(store: &dyn Store) {
     let tickets: Vec<_> = jobs
         .iter()
         .map(|(_, j)| match j.kind {
-            JobKind::SelfServiceTimeout { ticket, .. } => ticket.0,
+            JobKind::SelfServiceTimeout { ticket } => ticket.0,
         })
         .collect();
     assert_eq!(tickets, vec![1, 2, 3, 4]);

@@ -65,12 +65,11 @@ pub struct JobId(pub u64);
 /// never need to be found and cancelled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobKind {
-    /// The customer did not answer "Did this solve it?": hand the ticket to a person.
+    /// The customer did not answer "Did this solve it?": hand the ticket to a person (if
+    /// it is still waiting on the question when the job falls due).
     SelfServiceTimeout {
         /// The ticket.
         ticket: TicketId,
-        /// The ticket version when the question was asked; a changed ticket ignores it.
-        asked_version: u64,
     },
 }
 
