@@ -249,6 +249,15 @@ fn render_pack(rules: &[GenRule]) -> String {
     s
 }
 
+/// `s` padded with filler words and cut to exactly 100 characters.
+fn pad_to_100(mut s: String, rng: &mut Rng, filler: &[&str]) -> String {
+    while s.len() < 100 {
+        s.push(' ');
+        s.push_str(rng.pick(filler));
+    }
+    cut(s, 100)
+}
+
 /// `MESSAGES` messages of exactly 100 characters: chat filler with three vocabulary words
 /// (and, in one message in four, an order-number-like reference) among it.
 fn generated_messages(vocab: &[String]) -> Vec<String> {
@@ -280,12 +289,7 @@ fn generated_messages(vocab: &[String]) -> Vec<String> {
                 let number = 10_000 + rng.below(9_990_000);
                 words.push(format!("{word} #{number}"));
             }
-            let mut s = words.join(" ");
-            while s.len() < 100 {
-                s.push(' ');
-                s.push_str(rng.pick(&FILLER));
-            }
-            cut(s, 100)
+            pad_to_100(words.join(" "), &mut rng, &FILLER)
         })
         .collect()
 }
@@ -312,12 +316,7 @@ fn messages_hitting(rules: &[GenRule]) -> Vec<String> {
                 let word = REGEX_WORDS[rng.below(REGEX_WORDS.len())];
                 words.push(format!("{word} #{}", 10_000 + rng.below(9_990_000)));
             }
-            let mut s = words.join(" ");
-            while s.len() < 100 {
-                s.push(' ');
-                s.push_str(rng.pick(&FILLER));
-            }
-            cut(s, 100)
+            pad_to_100(words.join(" "), &mut rng, &FILLER)
         })
         .collect()
 }
