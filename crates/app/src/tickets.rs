@@ -13,7 +13,7 @@ use switchboard_store::SledStore;
 /// Where `tickets` reads from: the store itself, or the running service that holds it.
 pub enum Source {
     /// The store, opened by this process.
-    Store(SledStore),
+    Store(Box<SledStore>),
     /// A running service's admin endpoint (its address).
     Service(String),
 }
@@ -75,7 +75,7 @@ pub fn open(dir: &Path, admin_listen: &str) -> Result<Source> {
             return Ok(Source::Service(admin_listen.to_string()));
         }
     }
-    SledStore::open(dir).map(Source::Store).with_context(|| {
+    SledStore::open(dir).map(|s| Source::Store(Box::new(s))).with_context(|| {
         format!("cannot open the store at {}, and no running switchboard for it answers on `[admin] listen`", dir.display())
     })
 }

@@ -271,11 +271,7 @@ impl Prompts {
             tracing::error!(key, locale, "prompt key missing");
             return key.to_string();
         };
-        let mut out = text.clone();
-        for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
-        out
+        fill(text, args)
     }
 
     /// The file a locale was last loaded from.
@@ -284,9 +280,53 @@ impl Prompts {
     }
 }
 
+/// `text` with each `{name}` of `args` replaced, in one pass: a value that itself contains
+/// `{name}` (a customer called `{ticket}`) is not replaced again. Unknown placeholders stay.
+fn fill(text: &str, args: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(text.len() + args.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once() {
+        assert_eq!(
+            fill(
+                "{name} has {ticket}: {name}!",
+                &[("name", "{ticket}"), ("ticket", "T-1")]
+            ),
+            "{ticket} has T-1: {ticket}!"
+        );
+        assert_eq!(fill("{unknown} {x", &[("x", "1")]), "{unknown} {x");
+        assert_eq!(fill("{}{{x}}", &[("x", "1")]), "{}{1}");
+        assert_eq!(fill("价格 {x}。", &[("x", "¥5")]), "价格 ¥5。");
+    }
 
     fn file(name: &str, locale: &str, text: &str) -> (String, String, String) {
         (name.into(), locale.into(), text.into())

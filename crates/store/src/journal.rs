@@ -11,12 +11,21 @@
 //! 2. the whole list is inserted as one value under [`PENDING`] in the `pending_commit`
 //!    tree (a single-key insert is atomic in sled);
 //! 3. the writes are applied one by one;
-//! 4. the [`PENDING`] entry is removed.
+//! 4. the [`PENDING`] entry is removed — except in an *anchored* entry (below).
 //!
 //! sled recovers a prefix of its log after a crash, so any write of step 3 that survived
 //! has the step-2 entry behind it; [`SledStore::open`](crate::SledStore::open) applies a
 //! leftover entry again (every write is absolute, so applying one twice changes nothing)
-//! and removes it. Readers in the process take the store's view lock, which the commit holds
+//! and removes it.
+//!
+//! Anchored entries save step 4 (a sled write per commit): when a commit writes a ticket,
+//! its last write is that ticket, whose version only ever grows. The entry stays until the
+//! next commit replaces it, and at open it is applied only if the stored ticket is older
+//! than the anchor's version: then the crash cut this very commit short (a later commit
+//! would have replaced the entry), so none of its writes were built on or acknowledged (an
+//! outbox entry is delivered, and removed, only after its commit was flushed). A finished
+//! commit's entry is never applied again, so a delivered message is not resurrected and a
+//! later single-write commit is not undone. Readers in the process take the store's view lock, which the commit holds
 //! for steps 3 and 4 only (microseconds), so they see whole commits as before.
 //!
 //! The entry's bytes: [`FORMAT`], then per write: the tree's index in
@@ -29,8 +38,10 @@ use switchboard_desk::StoreError;
 /// The one key of the `pending_commit` tree.
 pub(crate) const PENDING: &[u8] = b"pending";
 
-/// The first byte of a journal entry.
+/// The first byte of a journal entry that is applied whenever it is found.
 const FORMAT: u8 = 1;
+/// The first byte of an anchored entry (see the module docs).
+const FORMAT_ANCHORED: u8 = 2;
 
 /// One write of a commit.
 pub(crate) struct Write {
@@ -41,14 +52,15 @@ pub(crate) struct Write {
     pub value: Option<Vec<u8>>,
 }
 
-/// Encodes a list of writes as a journal entry.
-pub(crate) fn encode(writes: &[Write]) -> Vec<u8> {
+/// Encodes a list of writes as a journal entry; `anchored` when the last write is a
+/// ticket (see the module docs).
+pub(crate) fn encode(writes: &[Write], anchored: bool) -> Vec<u8> {
     let size: usize = writes
         .iter()
         .map(|w| 10 + w.key.len() + w.value.as_ref().map_or(0, |v| 4 + v.len()))
         .sum();
     let mut out = Vec::with_capacity(1 + size);
-    out.push(FORMAT);
+    out.push(if anchored { FORMAT_ANCHORED } else { FORMAT });
     for w in writes {
         out.push(w.tree);
         out.push(u8::from(w.value.is_some()));
@@ -66,11 +78,13 @@ fn push_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-/// Reads a journal entry back; `trees` is how many trees there are.
-pub(crate) fn decode(bytes: &[u8], trees: usize) -> Result<Vec<Write>, StoreError> {
+/// Reads a journal entry back, with whether it is anchored; `trees` is how many trees
+/// there are.
+pub(crate) fn decode(bytes: &[u8], trees: usize) -> Result<(Vec<Write>, bool), StoreError> {
     let bad = |why: &str| StoreError::Corrupt(format!("unreadable pending commit: {why}"));
-    let mut rest = match bytes.split_first() {
-        Some((&FORMAT, rest)) => rest,
+    let (mut rest, anchored) = match bytes.split_first() {
+        Some((&FORMAT, rest)) => (rest, false),
+        Some((&FORMAT_ANCHORED, rest)) => (rest, true),
         Some((other, _)) => return Err(bad(&format!("unknown format {other}"))),
         None => return Err(bad("empty")),
     };
@@ -100,7 +114,7 @@ pub(crate) fn decode(bytes: &[u8], trees: usize) -> Result<Vec<Write>, StoreErro
         };
         writes.push(Write { tree, key, value });
     }
-    Ok(writes)
+    Ok((writes, anchored))
 }
 
 #[cfg(test)]
@@ -126,21 +140,26 @@ mod tests {
                 value: Some(vec![]),
             },
         ];
-        let back = decode(&encode(&writes), 13).unwrap();
+        let (back, anchored) = decode(&encode(&writes, false), 13).unwrap();
+        assert!(!anchored);
+        assert!(decode(&encode(&writes, true), 13).unwrap().1);
         assert_eq!(back.len(), 3);
         for (a, b) in writes.iter().zip(&back) {
             assert_eq!((a.tree, &a.key, &a.value), (b.tree, &b.key, &b.value));
         }
-        assert!(decode(&encode(&[]), 13).unwrap().is_empty());
+        assert!(decode(&encode(&[], false), 13).unwrap().0.is_empty());
     }
 
     #[test]
     fn damaged_entries_are_refused() {
-        let e = encode(&[Write {
-            tree: 1,
-            key: b"key".to_vec(),
-            value: Some(b"value".to_vec()),
-        }]);
+        let e = encode(
+            &[Write {
+                tree: 1,
+                key: b"key".to_vec(),
+                value: Some(b"value".to_vec()),
+            }],
+            true,
+        );
         assert!(matches!(
             decode(&e[..e.len() - 1], 13),
             Err(StoreError::Corrupt(_))

@@ -45,8 +45,12 @@ pub(crate) const META_LAST_TICKET: &[u8] = b"last_ticket_id";
 /// `meta` key of the last job or outbox id handed out (u64 BE).
 pub(crate) const META_LAST_ID: &[u8] = b"last_id";
 
-/// The first byte of every value: how the rest is encoded. 1 = serde_json.
+/// The first byte of a value written as JSON (serde_json), the format before MessagePack.
+/// Still read.
 pub(crate) const VALUE_JSON: u8 = 1;
+/// The first byte of a value written as MessagePack with field names (rmp-serde), the
+/// format written now.
+pub(crate) const VALUE_MSGPACK: u8 = 2;
 
 /// A u64 key (ticket, job and outbox ids).
 pub(crate) fn id(n: u64) -> [u8; 8] {
@@ -138,10 +142,14 @@ pub(crate) fn u64_from(tree: &str, bytes: &[u8]) -> Result<u64, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("expected 8 bytes in {tree}, found {bytes:?}")))
 }
 
-/// A value: [`VALUE_JSON`], then the JSON.
+/// A value: [`VALUE_MSGPACK`], then the record as MessagePack with field names. Field
+/// names keep it self-describing, which `skip_serializing_if`, `default` and the tagged
+/// enums of the domain types need; it encodes and decodes several times faster than JSON
+/// (strings are copied, not escaped).
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    let mut out = vec![VALUE_JSON];
-    serde_json::to_writer(&mut out, value)
+    let mut out = Vec::with_capacity(256);
+    out.push(VALUE_MSGPACK);
+    rmp_serde::encode::write_named(&mut out, value)
         .map_err(|e| StoreError::Io(format!("could not encode a value: {e}")))?;
     Ok(out)
 }
@@ -149,6 +157,8 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 /// Reads a value written by [`encode`]; `tree` names where it came from in errors.
 pub(crate) fn decode<T: DeserializeOwned>(tree: &str, bytes: &[u8]) -> Result<T, StoreError> {
     match bytes.split_first() {
+        Some((&VALUE_MSGPACK, msgpack)) => rmp_serde::from_slice(msgpack)
+            .map_err(|e| StoreError::Corrupt(format!("unreadable value in {tree}: {e}"))),
         Some((&VALUE_JSON, json)) => serde_json::from_slice(json)
             .map_err(|e| StoreError::Corrupt(format!("unreadable value in {tree}: {e}"))),
         Some((other, _)) => Err(StoreError::Corrupt(format!(
@@ -161,7 +171,7 @@ pub(crate) fn decode<T: DeserializeOwned>(tree: &str, bytes: &[u8]) -> Result<T,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_domain::Platform;
+    use switchboard_domain::{Customer, Message, Outbound, Platform, Ticket};
 
     #[test]
     fn time_keys_sort_like_times() {
@@ -207,12 +217,92 @@ mod tests {
     }
 
     #[test]
+    fn every_record_round_trips_with_all_its_variants() {
+        use switchboard_desk::contract::{agent, customer, message, outbound, ticket};
+        use switchboard_domain::{
+            Author, Button, Category, Destination, Priority, Resolution, TicketEvent, Tier,
+        };
+        let bare = ticket(7, "u1", "c1", TicketStatus::Queued, 3);
+        let mut full = bare.clone();
+        full.assignee = Some(agent("42", "Bea"));
+        full.resolution = Some(Resolution::Agent { name: "Bea".into() });
+        full.handed_off_at = Some(Timestamp(-5));
+        full.previous = Some(TicketId(u64::MAX));
+        full.priority = Priority::Urgent;
+        full.category = Category::new("billing").unwrap();
+        full.events = vec![
+            TicketEvent {
+                at: Timestamp(1),
+                kind: "claimed".into(),
+                by: Some("Bea".into()),
+                detail: "quote \" and \u{1F600} and \n".into(),
+            },
+            TicketEvent {
+                at: Timestamp(2),
+                kind: "opened".into(),
+                by: None,
+                detail: String::new(),
+            },
+        ];
+        full.recent = vec![Timestamp(1), Timestamp(2)];
+        full.throttled_at = Some(Timestamp(3));
+        let mut self_served = bare.clone();
+        self_served.resolution = Some(Resolution::SelfService);
+        for t in [bare, full, self_served] {
+            assert_eq!(decode::<Ticket>("t", &encode(&t).unwrap()).unwrap(), t);
+        }
+        let mut c = customer("u1", "Ann");
+        c.tier = Some(Tier::new("gold").unwrap());
+        let mut bare_c = c.clone();
+        bare_c.attributes.clear();
+        bare_c.username = None;
+        for c in [c, bare_c] {
+            assert_eq!(decode::<Customer>("c", &encode(&c).unwrap()).unwrap(), c);
+        }
+        for author in [
+            Author::Customer("Ann".into()),
+            Author::Agent("Bea".into()),
+            Author::Bot,
+        ] {
+            let mut m = message(3, "hi");
+            m.author = author;
+            m.internal = true;
+            assert_eq!(decode::<Message>("m", &encode(&m).unwrap()).unwrap(), m);
+        }
+        let mut o = outbound("text");
+        o.buttons = vec![Button {
+            label: "Yes".into(),
+            payload: "yes:T-7".into(),
+        }];
+        o.to = Destination::Ticket {
+            ticket: TicketId(7),
+        };
+        assert_eq!(decode::<Outbound>("o", &encode(&o).unwrap()).unwrap(), o);
+        o.to = Destination::StaffSpace;
+        o.ticket = None;
+        assert_eq!(decode::<Outbound>("o", &encode(&o).unwrap()).unwrap(), o);
+        // A stored ticket's head is read without decoding the rest.
+        #[derive(serde::Deserialize)]
+        struct Head {
+            version: u64,
+        }
+        let v = encode(&ticket(7, "u1", "c1", TicketStatus::Queued, 9)).unwrap();
+        assert_eq!(decode::<Head>("t", &v).unwrap().version, 9);
+    }
+
+    #[test]
     fn values_carry_their_format() {
         let v = encode(&TicketId(5)).unwrap();
-        assert_eq!(v, b"\x015");
+        assert_eq!(v, b"\x02\x05");
         assert_eq!(decode::<TicketId>("t", &v).unwrap(), TicketId(5));
+        // Values written as JSON by earlier versions are still read.
+        assert_eq!(decode::<TicketId>("t", b"\x015").unwrap(), TicketId(5));
         assert!(matches!(
-            decode::<TicketId>("t", b"\x025"),
+            decode::<TicketId>("t", b"\x035"),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            decode::<TicketId>("t", b"\x02\xc1"),
             Err(StoreError::Corrupt(_))
         ));
         assert!(matches!(

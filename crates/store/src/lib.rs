@@ -20,7 +20,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `schema_version` / `last_ticket_id` / `last_id` | raw u32 BE / raw u64 BE / raw u64 BE (last job or outbox id handed out) |
+//! | `meta` | `schema_version` / `last_ticket_id` / `last_id` | raw u32 BE / raw u64 BE / raw u64 BE (job and outbox ids up to it are reserved) |
 //! | `ticketid_ticket` | u64 ticket id | `Ticket` |
 //! | `status_ticketid` | status name (`queued`), 0x00, u64 ticket id | empty (index for `tickets(status)`) |
 //! | `ticketid_seq_message` | u64 ticket id, u32 `Message::seq` | `Message` |
@@ -32,11 +32,12 @@
 //! | `due_jobid_job` | due time (i64 with the sign bit flipped, so that negative times sort first), u64 job id | `Job` |
 //! | `jobid_due` | u64 job id | raw: the job's 16-byte key in `due_jobid_job` |
 //! | `outboxid_outbound` | u64 outbox id | `Outbound` |
-//! | `pending_commit` | `pending` | raw: the writes of the commit being applied (module `journal`); empty between commits |
+//! | `pending_commit` | `pending` | raw: the writes of the latest commit (module `journal`); absent, or kept when anchored on a ticket |
 //!
-//! Job and outbox ids come from one counter (`meta/last_id`) advanced by the commit (and
-//! kept in memory between commits), so they are unique and increase in commit order,
-//! across restarts too. A commit writes the `status_ticketid` index only when a ticket's
+//! Job and outbox ids come from one counter kept in memory and advanced by the commits, so
+//! they are unique and increase in commit order. `meta/last_id` reserves them in blocks of
+//! 1,024 (written by the commit that needs a new block), so after a restart they go on
+//! above the reservation: still unique and increasing, with a gap. A commit writes the `status_ticketid` index only when a ticket's
 //! status changes, and `customerchat_latestticket` only when the newest ticket does.
 //!
 //! # Durability
@@ -52,6 +53,7 @@
 
 #![warn(missing_docs)]
 
+mod cache;
 mod error;
 mod group;
 mod journal;
@@ -73,6 +75,7 @@ use switchboard_domain::{
 pub use group::{Durable, GroupCommit};
 pub use schema::SCHEMA_VERSION;
 
+use cache::Cache;
 use error::from_sled;
 use journal::Write;
 use keys::{decode, encode};
@@ -100,17 +103,28 @@ pub struct SledStore {
     /// Readers hold it shared; a commit holds it exclusively while it applies its writes,
     /// so that reads in the process see whole commits.
     view: RwLock<()>,
+    /// Decoded tickets and customers (module `cache`): filled under `view` shared, updated
+    /// by commits under `view` exclusive.
+    cache: Mutex<Caches>,
 }
 
 /// What the commits keep between them, read from `meta` at open.
 struct Counters {
     /// `meta/last_ticket_id`.
     last_ticket: u64,
-    /// `meta/last_id`.
+    /// The last job or outbox id handed out.
     last_id: u64,
+    /// `meta/last_id`: ids up to it are reserved (see [`ID_BLOCK`]).
+    reserved: u64,
     /// A commit failed halfway: later ones are refused until the store is reopened (which
     /// completes it from the journal).
     broken: bool,
+}
+
+/// The records kept decoded in memory (module `cache`).
+struct Caches {
+    tickets: Cache<TicketId, Ticket>,
+    customers: Cache<PartyId, Customer>,
 }
 
 /// The index of each tree in a journal entry. Stored on disk: never renumber.
@@ -158,6 +172,11 @@ fn del(tree: u8, key: impl Into<Vec<u8>>) -> Write {
         value: None,
     }
 }
+
+/// How many job and outbox ids a commit reserves at once in `meta/last_id`, so that only
+/// one commit in this many writes the counter. After a restart ids go on above the
+/// reservation: they stay unique and increasing, with a gap.
+const ID_BLOCK: u64 = 1024;
 
 /// How many times a busy directory lock is tried, 25 ms apart, before the store counts as
 /// held by another process.
@@ -226,9 +245,14 @@ impl SledStore {
             commit: Mutex::new(Counters {
                 last_ticket: 0,
                 last_id: 0,
+                reserved: 0,
                 broken: false,
             }),
             view: RwLock::new(()),
+            cache: Mutex::new(Caches {
+                tickets: Cache::new(cache::GENERATION),
+                customers: Cache::new(cache::GENERATION),
+            }),
             db,
         };
         let data = [
@@ -254,6 +278,7 @@ impl SledStore {
         let counters = Counters {
             last_ticket: counter(keys::META_LAST_TICKET)?,
             last_id: counter(keys::META_LAST_ID)?,
+            reserved: counter(keys::META_LAST_ID)?,
             broken: false,
         };
         *lock(&store.commit) = counters;
@@ -265,11 +290,31 @@ impl SledStore {
         let Some(entry) = self.pending.get(journal::PENDING).map_err(from_sled)? else {
             return Ok(());
         };
-        let writes = journal::decode(&entry, tree::COUNT)?;
-        self.apply(&writes).map_err(from_sled)?;
+        let (writes, anchored) = journal::decode(&entry, tree::COUNT)?;
+        if !(anchored && self.anchor_stored(&writes)?) {
+            self.apply(&writes).map_err(from_sled)?;
+        }
         self.pending.remove(journal::PENDING).map_err(from_sled)?;
         self.db.flush().map_err(from_sled)?;
         Ok(())
+    }
+
+    /// Whether the ticket an anchored journal entry ends with is stored at its version or
+    /// a later one: then that commit finished.
+    fn anchor_stored(&self, writes: &[Write]) -> Result<bool, StoreError> {
+        let Some(Write {
+            tree: tree::TICKETS,
+            key,
+            value: Some(value),
+        }) = writes.last()
+        else {
+            return Err(StoreError::Corrupt(
+                "the pending commit's last write is not a ticket".into(),
+            ));
+        };
+        let anchor: TicketHead = decode(keys::TICKETS, value)?;
+        let stored = Self::get::<TicketHead>(&self.tickets, keys::TICKETS, key)?;
+        Ok(stored.is_some_and(|s| s.version >= anchor.version))
     }
 
     fn tree(&self, index: u8) -> &Tree {
@@ -315,9 +360,20 @@ impl SledStore {
     ) -> Result<(Vec<Write>, Committed, Counters), StoreError> {
         let mut stored: HashMap<TicketId, TicketHead> = HashMap::new();
         for ticket in &t.tickets {
-            if let Some(old) =
-                Self::get::<TicketHead>(&self.tickets, keys::TICKETS, keys::id(ticket.id.0))?
-            {
+            let cached = lock(&self.cache)
+                .tickets
+                .get(&ticket.id)
+                .map(|old| TicketHead {
+                    status: old.status,
+                    version: old.version,
+                });
+            let head = match cached {
+                Some(head) => Some(head),
+                None => {
+                    Self::get::<TicketHead>(&self.tickets, keys::TICKETS, keys::id(ticket.id.0))?
+                }
+            };
+            if let Some(old) = head {
                 stored.insert(ticket.id, old);
             }
         }
@@ -332,6 +388,8 @@ impl SledStore {
         }
         // Latest tickets written by this commit, for a second ticket of the same pair.
         let mut latest: HashMap<Vec<u8>, TicketId> = HashMap::new();
+        // Written last: the final one anchors the journal entry (module `journal`).
+        let mut ticket_puts = Vec::with_capacity(t.tickets.len());
         for ticket in &t.tickets {
             // The status index changes only when the status does.
             match stored.get(&ticket.id) {
@@ -352,16 +410,19 @@ impl SledStore {
                     ));
                 }
             }
-            let pair = keys::customer_chat(&ticket.customer, &ticket.chat);
-            let current = match latest.get(&pair) {
-                Some(id) => Some(*id),
-                None => Self::get::<TicketId>(&self.latest, keys::LATEST, &pair)?,
-            };
-            if current.is_none_or(|old| old < ticket.id) {
-                w.push(put(tree::LATEST, pair.clone(), encode(&ticket.id)?));
-                latest.insert(pair, ticket.id);
+            // A stored ticket was weighed against the newest one when it was written first.
+            if !stored.contains_key(&ticket.id) {
+                let pair = keys::customer_chat(&ticket.customer, &ticket.chat);
+                let current = match latest.get(&pair) {
+                    Some(id) => Some(*id),
+                    None => Self::get::<TicketId>(&self.latest, keys::LATEST, &pair)?,
+                };
+                if current.is_none_or(|old| old < ticket.id) {
+                    w.push(put(tree::LATEST, pair.clone(), encode(&ticket.id)?));
+                    latest.insert(pair, ticket.id);
+                }
             }
-            w.push(put(tree::TICKETS, keys::id(ticket.id.0), encode(ticket)?));
+            ticket_puts.push(put(tree::TICKETS, keys::id(ticket.id.0), encode(ticket)?));
         }
         for (id, m) in &t.messages {
             w.push(put(tree::MESSAGES, keys::message(*id, m.seq), encode(m)?));
@@ -406,16 +467,20 @@ impl SledStore {
             w.push(put(tree::OUTBOX, keys::id(id.0), encode(o)?));
             committed.outbox.push(id);
         }
-        if last_id != counters.last_id {
+        let mut reserved = counters.reserved;
+        if last_id > reserved {
+            reserved = last_id.saturating_add(ID_BLOCK);
             w.push(put(
                 tree::META,
                 keys::META_LAST_ID,
-                last_id.to_be_bytes().to_vec(),
+                reserved.to_be_bytes().to_vec(),
             ));
         }
+        w.append(&mut ticket_puts);
         let after = Counters {
             last_ticket,
             last_id,
+            reserved,
             broken: false,
         };
         Ok((w, committed, after))
@@ -453,12 +518,26 @@ impl Store for SledStore {
 
     fn customer(&self, id: &PartyId) -> Result<Option<Customer>, StoreError> {
         let _view = self.read();
-        Self::get(&self.customers, keys::CUSTOMERS, keys::party(id))
+        if let Some(c) = lock(&self.cache).customers.get(id) {
+            return Ok(Some(c.clone()));
+        }
+        let c: Option<Customer> = Self::get(&self.customers, keys::CUSTOMERS, keys::party(id))?;
+        if let Some(c) = &c {
+            lock(&self.cache).customers.insert(id.clone(), c.clone());
+        }
+        Ok(c)
     }
 
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
         let _view = self.read();
-        Self::get(&self.tickets, keys::TICKETS, keys::id(id.0))
+        if let Some(t) = lock(&self.cache).tickets.get(&id) {
+            return Ok(Some(t.clone()));
+        }
+        let t: Option<Ticket> = Self::get(&self.tickets, keys::TICKETS, keys::id(id.0))?;
+        if let Some(t) = &t {
+            lock(&self.cache).tickets.insert(id, t.clone());
+        }
+        Ok(t)
     }
 
     fn latest_ticket(
@@ -538,9 +617,12 @@ impl Store for SledStore {
         // Reads and the version check: nothing is written if they fail. No other commit can
         // come in between them and the writes (`commit` is held).
         let (writes, committed, after) = self.plan(t, &counters)?;
-        if writes.len() > 1 {
+        let journal = writes.len() > 1;
+        // The last write is a ticket whenever the transition has one (`plan`).
+        let anchored = !t.tickets.is_empty();
+        if journal {
             self.pending
-                .insert(journal::PENDING, journal::encode(&writes))
+                .insert(journal::PENDING, journal::encode(&writes, anchored))
                 .map_err(from_sled)?;
         }
         // From here a failure leaves the commit half applied in memory; the journal entry
@@ -548,8 +630,20 @@ impl Store for SledStore {
         counters.broken = true;
         {
             let _view = self.view.write().unwrap_or_else(PoisonError::into_inner);
-            self.apply(&writes).map_err(from_sled)?;
-            if writes.len() > 1 {
+            let mut cache = lock(&self.cache);
+            if let Err(e) = self.apply(&writes) {
+                // Half applied: what is cached may be older than what is stored now.
+                cache.tickets.clear();
+                cache.customers.clear();
+                return Err(from_sled(e));
+            }
+            for ticket in &t.tickets {
+                cache.tickets.insert(ticket.id, ticket.clone());
+            }
+            for c in &t.customers {
+                cache.customers.insert(c.id.clone(), c.clone());
+            }
+            if journal && !anchored {
                 self.pending.remove(journal::PENDING).map_err(from_sled)?;
             }
         }
@@ -636,7 +730,7 @@ mod tests {
             let (writes, _, _) = store.plan(&open_ticket(2), &lock(&store.commit)).unwrap();
             store
                 .pending
-                .insert(journal::PENDING, journal::encode(&writes))
+                .insert(journal::PENDING, journal::encode(&writes, true))
                 .unwrap();
             store.apply(&writes[..writes.len() / 2]).unwrap();
             store.flush().unwrap();
@@ -666,6 +760,60 @@ mod tests {
         assert_eq!(ids.len(), 3);
         assert_eq!(*ids.last().unwrap(), c.outbox[0]);
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_finished_commit_is_not_applied_again_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            store.commit(&open_ticket(1)).unwrap();
+            // The entry stays (anchored on T-1)...
+            assert!(!store.pending.is_empty());
+            // ...and what happened after the commit must survive a reopen: its message was
+            // delivered, and a later commit wrote the customer alone (no journal entry).
+            let (id, _) = store.outbox(1).unwrap()[0];
+            store.ack_outbox(id).unwrap();
+            let mut renamed = customer("u1", "ann");
+            renamed.display_name = "Ann B.".into();
+            store
+                .commit(&Transition {
+                    customers: vec![renamed],
+                    ..Default::default()
+                })
+                .unwrap();
+            store.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert!(
+            store.outbox(10).unwrap().is_empty(),
+            "a delivered message came back"
+        );
+        assert_eq!(
+            store.customer(&party("u1")).unwrap().unwrap().display_name,
+            "Ann B."
+        );
+        assert!(store.pending.is_empty());
+    }
+
+    #[test]
+    fn an_anchored_entry_whose_ticket_is_missing_is_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            // Everything but the anchor (the ticket, written last) reached the disk.
+            let (writes, _, _) = store.plan(&open_ticket(1), &lock(&store.commit)).unwrap();
+            assert_eq!(writes.last().unwrap().tree, tree::TICKETS);
+            store
+                .pending
+                .insert(journal::PENDING, journal::encode(&writes, true))
+                .unwrap();
+            store.apply(&writes[..writes.len() - 1]).unwrap();
+            store.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.ticket(TicketId(1)).unwrap().unwrap().version, 1);
+        assert_eq!(store.outbox(10).unwrap().len(), 1);
     }
 
     #[test]
