@@ -121,10 +121,16 @@ struct Counters {
     broken: bool,
 }
 
+/// What `plan` works out: the writes, the ids assigned, the counters after the commit, and
+/// the newest ticket of each (customer, chat) key it changes.
+type Planned = (Vec<Write>, Committed, Counters, HashMap<Vec<u8>, TicketId>);
+
 /// The records kept decoded in memory (module `cache`).
 struct Caches {
     tickets: Cache<TicketId, Ticket>,
     customers: Cache<PartyId, Customer>,
+    /// `customerchat_latestticket`, by key; `None` (no ticket yet) is cached too.
+    latest: Cache<Vec<u8>, Option<TicketId>>,
 }
 
 /// The index of each tree in a journal entry. Stored on disk: never renumber.
@@ -252,6 +258,7 @@ impl SledStore {
             cache: Mutex::new(Caches {
                 tickets: Cache::new(cache::GENERATION),
                 customers: Cache::new(cache::GENERATION),
+                latest: Cache::new(cache::GENERATION),
             }),
             db,
         };
@@ -346,6 +353,18 @@ impl SledStore {
         Ok(())
     }
 
+    /// The newest ticket of a `customerchat_latestticket` key, through the cache. The
+    /// caller holds `view` (shared) or `commit`.
+    fn latest_stored(&self, pair: &[u8]) -> Result<Option<TicketId>, StoreError> {
+        let pair = pair.to_vec();
+        if let Some(id) = lock(&self.cache).latest.get(&pair) {
+            return Ok(*id);
+        }
+        let id = Self::get::<TicketId>(&self.latest, keys::LATEST, &pair)?;
+        lock(&self.cache).latest.insert(pair, id);
+        Ok(id)
+    }
+
     /// Shared access for a read (see `view`).
     fn read(&self) -> RwLockReadGuard<'_, ()> {
         // The lock guards no data, only the moment of reading.
@@ -353,11 +372,7 @@ impl SledStore {
     }
 
     /// Every write of `t`, checked against the stored ticket versions: reads only.
-    fn plan(
-        &self,
-        t: &Transition,
-        counters: &Counters,
-    ) -> Result<(Vec<Write>, Committed, Counters), StoreError> {
+    fn plan(&self, t: &Transition, counters: &Counters) -> Result<Planned, StoreError> {
         let mut stored: HashMap<TicketId, TicketHead> = HashMap::new();
         for ticket in &t.tickets {
             let cached = lock(&self.cache)
@@ -415,7 +430,7 @@ impl SledStore {
                 let pair = keys::customer_chat(&ticket.customer, &ticket.chat);
                 let current = match latest.get(&pair) {
                     Some(id) => Some(*id),
-                    None => Self::get::<TicketId>(&self.latest, keys::LATEST, &pair)?,
+                    None => self.latest_stored(&pair)?,
                 };
                 if current.is_none_or(|old| old < ticket.id) {
                     w.push(put(tree::LATEST, pair.clone(), encode(&ticket.id)?));
@@ -483,7 +498,7 @@ impl SledStore {
             reserved,
             broken: false,
         };
-        Ok((w, committed, after))
+        Ok((w, committed, after, latest))
     }
 
     /// The schema version stamped in the store.
@@ -546,11 +561,7 @@ impl Store for SledStore {
         chat: &ChatId,
     ) -> Result<Option<TicketId>, StoreError> {
         let _view = self.read();
-        Self::get(
-            &self.latest,
-            keys::LATEST,
-            keys::customer_chat(customer, chat),
-        )
+        self.latest_stored(&keys::customer_chat(customer, chat))
     }
 
     fn last_ticket_id(&self) -> Result<u64, StoreError> {
@@ -616,7 +627,7 @@ impl Store for SledStore {
         }
         // Reads and the version check: nothing is written if they fail. No other commit can
         // come in between them and the writes (`commit` is held).
-        let (writes, committed, after) = self.plan(t, &counters)?;
+        let (writes, committed, after, latest) = self.plan(t, &counters)?;
         let journal = writes.len() > 1;
         // The last write is a ticket whenever the transition has one (`plan`).
         let anchored = !t.tickets.is_empty();
@@ -635,7 +646,11 @@ impl Store for SledStore {
                 // Half applied: what is cached may be older than what is stored now.
                 cache.tickets.clear();
                 cache.customers.clear();
+                cache.latest.clear();
                 return Err(from_sled(e));
+            }
+            for (pair, id) in &latest {
+                cache.latest.insert(pair.clone(), Some(*id));
             }
             for ticket in &t.tickets {
                 cache.tickets.insert(ticket.id, ticket.clone());
@@ -727,7 +742,7 @@ mod tests {
             store.commit(&open_ticket(1)).unwrap();
             // What a crash halfway through the next commit leaves: its journal entry and
             // only the first half of its writes.
-            let (writes, _, _) = store.plan(&open_ticket(2), &lock(&store.commit)).unwrap();
+            let (writes, _, _, _) = store.plan(&open_ticket(2), &lock(&store.commit)).unwrap();
             store
                 .pending
                 .insert(journal::PENDING, journal::encode(&writes, true))
@@ -802,7 +817,7 @@ mod tests {
         {
             let store = SledStore::open(dir.path()).unwrap();
             // Everything but the anchor (the ticket, written last) reached the disk.
-            let (writes, _, _) = store.plan(&open_ticket(1), &lock(&store.commit)).unwrap();
+            let (writes, _, _, _) = store.plan(&open_ticket(1), &lock(&store.commit)).unwrap();
             assert_eq!(writes.last().unwrap().tree, tree::TICKETS);
             store
                 .pending
