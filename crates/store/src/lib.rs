@@ -15,8 +15,9 @@
 //!
 //! Trees are named `key_value`. Integers in keys are big-endian so that byte order is
 //! numeric order. A *party key* is `platform:id` (`telegram:12345`); platform names hold no
-//! `:`, so the first one splits it. Values are one format byte (1 = JSON) followed by the
-//! serde_json encoding of the record, except where marked *raw*.
+//! `:`, so the first one splits it. Values are one format byte (2 = MessagePack with field
+//! names; 1 = JSON, written by earlier versions and still read) followed by the record,
+//! except where marked *raw*.
 //!
 //! | tree | key | value |
 //! |---|---|---|
@@ -48,8 +49,13 @@
 //! at all (a commit cut short is completed from `pending_commit` at open). sled also
 //! flushes by itself every half second.
 //!
-//! JSON is kept as the value format because the domain types use `skip_serializing_if`
-//! and tagged enums, which non-self-describing formats cannot read back.
+//! The value format is self-describing (MessagePack with field names) because the domain
+//! types use `skip_serializing_if` and tagged enums, which formats without field names
+//! cannot read back.
+//!
+//! Decoded tickets, customers and latest-ticket entries are cached in memory (module
+//! `cache`, bounded); the cache is kept coherent with the trees by the same lock that
+//! makes commits appear whole to readers.
 
 #![warn(missing_docs)]
 
@@ -150,7 +156,7 @@ mod tree {
     pub(crate) const COUNT: usize = 12;
 }
 
-/// The part of a stored ticket a commit checks (the rest of the JSON is skipped).
+/// The part of a stored ticket a commit checks (the rest of the record is skipped).
 #[derive(serde::Deserialize)]
 struct TicketHead {
     status: TicketStatus,
