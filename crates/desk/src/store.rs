@@ -158,6 +158,15 @@ pub trait Store: Send + Sync {
     fn outbox(&self, limit: usize) -> Result<Vec<(OutboxId, Outbound)>, StoreError>;
     /// Removes a delivered outbox entry (removing a missing one is not an error).
     fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError>;
+    /// Records platform references (a topic, a message the bot sent) that point at a
+    /// ticket, outside any transition: channels learn them while delivering. Durable with
+    /// the next flush.
+    fn link(&self, links: &[(String, TicketId)]) -> Result<(), StoreError>;
+    /// A channel's own state by key (`telegram:topic:T-5`), such as the topic a ticket's
+    /// thread lives in. The desk never reads it.
+    fn channel_state(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets (`Some`) or removes (`None`) a channel's state. Durable with the next flush.
+    fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
 }
 
 #[derive(Default)]
@@ -173,6 +182,7 @@ struct Memory {
     jobs: BTreeMap<(Timestamp, JobId), Job>,
     outbox: BTreeMap<OutboxId, Outbound>,
     next_id: u64,
+    channel: HashMap<String, String>,
 }
 
 /// A store in memory: for the desk's tests and the store contract suite. Not durable.
@@ -333,6 +343,27 @@ impl Store for MemoryStore {
     }
     fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
         self.lock().outbox.remove(&id);
+        Ok(())
+    }
+
+    fn link(&self, links: &[(String, TicketId)]) -> Result<(), StoreError> {
+        let mut m = self.lock();
+        for (r, id) in links {
+            m.links.insert(r.clone(), *id);
+        }
+        Ok(())
+    }
+
+    fn channel_state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.lock().channel.get(key).cloned())
+    }
+
+    fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        let mut m = self.lock();
+        match value {
+            Some(v) => m.channel.insert(key.to_string(), v.to_string()),
+            None => m.channel.remove(key),
+        };
         Ok(())
     }
 }

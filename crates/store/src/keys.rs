@@ -34,6 +34,8 @@ pub(crate) const JOBS: &str = "due_jobid_job";
 pub(crate) const JOB_DUE: &str = "jobid_due";
 /// `outboxid_outbound`: u64 BE outbox id -> Outbound.
 pub(crate) const OUTBOX: &str = "outboxid_outbound";
+/// `channelkey_state`: a channel's key -> its state (raw UTF-8).
+pub(crate) const CHANNEL: &str = "channelkey_state";
 /// `pending_commit`: the one key `pending` -> the writes of the commit being applied (see
 /// the `journal` module).
 pub(crate) const PENDING: &str = "pending_commit";

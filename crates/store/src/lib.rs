@@ -33,6 +33,7 @@
 //! | `due_jobid_job` | due time (i64 with the sign bit flipped, so that negative times sort first), u64 job id | `Job` |
 //! | `jobid_due` | u64 job id | raw: the job's 16-byte key in `due_jobid_job` |
 //! | `outboxid_outbound` | u64 outbox id | `Outbound` |
+//! | `channelkey_state` | a channel's key (`telegram:topic:5`) | raw UTF-8: the channel's state (a topic id and name) |
 //! | `pending_commit` | `pending` | raw: the writes of the latest commit (module `journal`); absent, or kept when anchored on a ticket |
 //!
 //! Job and outbox ids come from one counter kept in memory and advanced by the commits, so
@@ -101,6 +102,8 @@ pub struct SledStore {
     jobs: Tree,
     job_due: Tree,
     outbox: Tree,
+    /// Channels' own state ([`Store::channel_state`]); written outside commits.
+    channel: Tree,
     /// The journal of the commit being applied (see the `journal` module).
     pending: Tree,
     /// Serialises commits (sled allows one process per store, so a lock in the process is
@@ -253,6 +256,7 @@ impl SledStore {
             jobs: tree(keys::JOBS)?,
             job_due: tree(keys::JOB_DUE)?,
             outbox: tree(keys::OUTBOX)?,
+            channel: tree(keys::CHANNEL)?,
             pending: tree(keys::PENDING)?,
             commit: Mutex::new(Counters {
                 last_ticket: 0,
@@ -280,6 +284,7 @@ impl SledStore {
             &store.jobs,
             &store.job_due,
             &store.outbox,
+            &store.channel,
             &store.pending,
         ];
         schema::prepare(&store.db, &store.meta, &data)?;
@@ -717,6 +722,35 @@ impl Store for SledStore {
 
     fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
         self.outbox.remove(keys::id(id.0)).map_err(from_sled)?;
+        Ok(())
+    }
+
+    fn link(&self, links: &[(String, TicketId)]) -> Result<(), StoreError> {
+        // Each reference is one key: a crash between two keeps the ones written, and a
+        // channel that misses a reference only creates it again.
+        for (r, id) in links {
+            self.links
+                .insert(r.as_bytes(), encode(id)?)
+                .map_err(from_sled)?;
+        }
+        Ok(())
+    }
+
+    fn channel_state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self.channel.get(key.as_bytes()).map_err(from_sled)? {
+            None => Ok(None),
+            Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
+                StoreError::Corrupt(format!("{} holds non-UTF-8 bytes at {key}", keys::CHANNEL))
+            }),
+        }
+    }
+
+    fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        match value {
+            Some(v) => self.channel.insert(key.as_bytes(), v.as_bytes()),
+            None => self.channel.remove(key.as_bytes()),
+        }
+        .map_err(from_sled)?;
         Ok(())
     }
 }
