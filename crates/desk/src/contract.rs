@@ -162,6 +162,7 @@ pub fn message(seq: u32, text: &str) -> Message {
         author: Author::Customer("Ann".into()),
         text: text.into(),
         internal: false,
+        attachment: None,
     }
 }
 
@@ -180,6 +181,7 @@ pub fn outbound(text: &str) -> Outbound {
         text: text.into(),
         buttons: vec![],
         ticket: Some(TicketId(1)),
+        attachment: None,
     }
 }
 

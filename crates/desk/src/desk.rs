@@ -21,8 +21,8 @@
 use std::collections::BTreeMap;
 
 use switchboard_domain::{
-    Agent, Author, Button, Category, ChatId, Customer, Destination, Inbound, Message, Millis,
-    Outbound, PartyId, Place, Priority, Resolution, Sender, Ticket, TicketEvent, TicketId,
+    Agent, Attachment, Author, Button, Category, ChatId, Customer, Destination, Inbound, Message,
+    Millis, Outbound, PartyId, Place, Priority, Resolution, Sender, Ticket, TicketEvent, TicketId,
     TicketStatus, Tier, Timestamp, What,
 };
 use switchboard_triage::normalize::guess_language;
@@ -121,6 +121,9 @@ struct Work<'s> {
     tickets: BTreeMap<TicketId, Ticket>,
     changed: Vec<TicketId>,
     tx: Transition,
+    /// The file the event's person sent, if any: kept with their message and relayed
+    /// with it.
+    attachment: Option<Attachment>,
 }
 
 impl<'s> Work<'s> {
@@ -131,6 +134,7 @@ impl<'s> Work<'s> {
             tickets: BTreeMap::new(),
             changed: Vec::new(),
             tx: Transition::default(),
+            attachment: None,
         }
     }
 
@@ -173,6 +177,11 @@ impl<'s> Work<'s> {
     /// Appends a message to a ticket's transcript.
     fn record(&mut self, id: TicketId, author: Author, text: &str, internal: bool) {
         let at = self.now;
+        // The person's own message carries their file; the bot's carry none.
+        let attachment = match author {
+            Author::Bot => None,
+            _ => self.attachment.clone(),
+        };
         if let Some(t) = self.tickets.get_mut(&id) {
             t.messages += 1;
             let seq = t.messages;
@@ -184,6 +193,7 @@ impl<'s> Work<'s> {
                     author,
                     text: text.to_string(),
                     internal,
+                    attachment,
                 },
             ));
         }
@@ -202,6 +212,20 @@ impl<'s> Work<'s> {
             text,
             buttons,
             ticket,
+            attachment: None,
+        });
+    }
+
+    /// Sends a person's message on (to the customer or the ticket's thread), with the file
+    /// they sent.
+    fn relay_message(&mut self, to: Destination, text: String, ticket: TicketId) {
+        let attachment = self.attachment.clone();
+        self.tx.outbound.push(Outbound {
+            to,
+            text,
+            buttons: vec![],
+            ticket: Some(ticket),
+            attachment,
         });
     }
 
@@ -267,6 +291,19 @@ impl Desk {
                         self.staff_text(&mut w, rules, inb, text)?
                     }
                     (Place::Staff { .. }, What::Button(p)) => self.staff_button(&mut w, inb, p)?,
+                    (Place::Customer { chat }, What::Media(a)) => {
+                        w.attachment = Some(a.clone());
+                        self.customer_text(&mut w, rules, &inb.from, chat, &a.describe())?
+                    }
+                    (Place::Staff { .. }, What::Media(a)) => {
+                        w.attachment = Some(a.clone());
+                        // A caption can be a note (`// …`) or a command, like text.
+                        let text = match a.caption.as_deref().map(str::trim) {
+                            Some(c) if c.starts_with('/') => c.to_string(),
+                            _ => a.describe(),
+                        };
+                        self.staff_text(&mut w, rules, inb, &text)?
+                    }
                 }
             }
             Event::Due { id, job } => {
@@ -397,6 +434,20 @@ impl Desk {
         if from.language.is_none() {
             customer.language = Some(locale.clone());
         }
+        // `/start` (Telegram's first message to a bot, maybe with a deep-link payload) is a
+        // greeting, not a request: answer it and open nothing.
+        if text == "/start" || text.starts_with("/start ") {
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                self.text(&locale, "desk.greeting", &[("name", &from.name)]),
+                vec![],
+                None,
+            );
+            if stored.as_ref() != Some(&customer) {
+                w.tx.customers.push(customer);
+            }
+            return Ok(());
+        }
         let mut notices = Vec::new();
         if text.chars().count() > self.cfg.max_message_chars {
             text = text.chars().take(self.cfg.max_message_chars).collect();
@@ -518,11 +569,10 @@ impl Desk {
         }
         match status {
             TicketStatus::Queued | TicketStatus::Claimed => {
-                w.send(
+                w.relay_message(
                     Destination::Ticket { ticket: id },
                     self.staff("staff.customer_says", &[("name", &name), ("text", text)]),
-                    vec![],
-                    Some(id),
+                    id,
                 );
             }
             TicketStatus::SelfService => {
@@ -1251,13 +1301,12 @@ impl Desk {
             "desk.agent_says",
             &[("agent", &signer), ("text", text)],
         );
-        w.send(
+        w.relay_message(
             Destination::Customer {
                 chat: t.chat.clone(),
             },
             body,
-            vec![],
-            Some(id),
+            id,
         );
         Ok(())
     }

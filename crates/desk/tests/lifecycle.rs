@@ -6,8 +6,8 @@ use std::sync::Arc;
 use switchboard_desk::prompts::Prompts;
 use switchboard_desk::{Desk, DeskConfig, Event, MemoryStore, Store, Transition};
 use switchboard_domain::{
-    Author, ChatId, Destination, Inbound, Millis, PartyId, Place, Platform, Priority, Resolution,
-    Sender, TicketId, TicketStatus, Timestamp, UpdateKey, What,
+    Attachment, Author, ChatId, Destination, Inbound, MediaKind, Millis, PartyId, Place, Platform,
+    Priority, Resolution, Sender, TicketId, TicketStatus, Timestamp, UpdateKey, What,
 };
 use switchboard_triage::{CompileOptions, Engine};
 
@@ -114,8 +114,13 @@ impl Sim {
                 Destination::StaffSpace => "staff".to_string(),
             };
             let buttons: Vec<String> = o.buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+            let file = o
+                .attachment
+                .as_ref()
+                .map(|a| format!(" <{} {}>", a.kind.as_str(), a.file))
+                .unwrap_or_default();
             self.sent.push(
-                format!("{to}: {} {}", o.text, buttons.join(" "))
+                format!("{to}: {}{file} {}", o.text, buttons.join(" "))
                     .trim_end()
                     .to_string(),
             );
@@ -224,6 +229,85 @@ fn first_message_opens_a_triaged_ticket_and_is_acknowledged() {
     s.customer("bob", "hello there");
     assert_eq!(s.ticket(2).customer_name, "bob");
     assert_eq!(s.store.last_ticket_id().unwrap(), 2);
+}
+
+#[test]
+fn files_are_kept_with_their_message_and_relayed_both_ways() {
+    let mut s = Sim::new();
+    let photo = |caption: Option<&str>| {
+        What::Media(Attachment {
+            kind: MediaKind::Photo,
+            file: "telegram:AgAD1".into(),
+            caption: caption.map(str::to_string),
+        })
+    };
+    // A photo as the first message opens a ticket like its caption would.
+    let chat = ChatId::new(Platform::Console, "ann");
+    let inb = s.inbound(
+        Sim::sender("ann"),
+        Place::Customer { chat: chat.clone() },
+        photo(Some("I was charged twice, refund please")),
+    );
+    s.apply(Event::Inbound(inb));
+    let t = s.ticket(1);
+    assert_eq!(t.category.as_str(), "billing");
+    let first = &s.store.messages(TicketId(1)).unwrap()[0];
+    assert_eq!(
+        first.text,
+        "[photo] I was charged twice, refund please"
+    );
+    assert_eq!(first.attachment.as_ref().unwrap().file, "telegram:AgAD1");
+    s.agent("alice", Some(1), "/claim");
+    s.take_sent();
+    // A later photo reaches the thread with the file.
+    let inb = s.inbound(Sim::sender("ann"), Place::Customer { chat }, photo(None));
+    s.apply(Event::Inbound(inb));
+    assert_eq!(
+        s.take_sent(),
+        vec!["staff T-1: ann: [photo] <photo telegram:AgAD1>".to_string()]
+    );
+    // An agent's photo reaches the customer, signed; one with a note caption stays inside.
+    let place = Place::Staff {
+        ticket: Some(TicketId(1)),
+        thread: None,
+        reply_to: None,
+    };
+    let inb = s.inbound(
+        Sim::sender("alice"),
+        place.clone(),
+        photo(Some("the label to print")),
+    );
+    s.apply(Event::Inbound(inb));
+    let inb = s.inbound(Sim::sender("alice"), place, photo(Some("// their receipt")));
+    s.apply(Event::Inbound(inb));
+    let sent = s.take_sent();
+    assert_eq!(
+        sent[0],
+        "customer ann: alice: [photo] the label to print <photo telegram:AgAD1>"
+    );
+    assert!(
+        sent[1..].iter().all(|l| !l.starts_with("customer")),
+        "{sent:#?}"
+    );
+    let last = s.store.messages(TicketId(1)).unwrap().pop().unwrap();
+    assert!(last.internal);
+    assert!(last.attachment.is_some());
+}
+
+#[test]
+fn start_greets_without_opening_a_ticket() {
+    let mut s = Sim::new();
+    s.customer("ann", "/start");
+    assert_eq!(s.store.last_ticket_id().unwrap(), 0);
+    let sent = s.take_sent();
+    assert_eq!(
+        sent,
+        vec!["customer ann: Hello, ann! Write your question here and I'll open a ticket for you right away.".to_string()]
+    );
+    s.customer("ann", "/start promo-42");
+    assert_eq!(s.store.last_ticket_id().unwrap(), 0);
+    s.customer("ann", "/startled by the price");
+    assert_eq!(s.store.last_ticket_id().unwrap(), 1);
 }
 
 #[test]

@@ -47,6 +47,64 @@ pub enum What {
     Text(String),
     /// A button press, with the payload the desk put on the button.
     Button(String),
+    /// A file: a photo, a document, a voice message, a video, a sticker.
+    Media(Attachment),
+}
+
+/// What kind of file an [`Attachment`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// A picture.
+    Photo,
+    /// Any file.
+    Document,
+    /// A voice message.
+    Voice,
+    /// A video.
+    Video,
+    /// A sticker.
+    Sticker,
+    /// A music file.
+    Audio,
+}
+
+impl MediaKind {
+    /// The word used in transcripts (`[photo]`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Photo => "photo",
+            MediaKind::Document => "document",
+            MediaKind::Voice => "voice message",
+            MediaKind::Video => "video",
+            MediaKind::Sticker => "sticker",
+            MediaKind::Audio => "audio",
+        }
+    }
+}
+
+/// A file someone sent, by the platform's reference (a Telegram `file_id`): relayed by
+/// that reference, never downloaded, so the desk holds no copies of customers' files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// What it is.
+    pub kind: MediaKind,
+    /// The platform's reference, prefixed with the platform (`telegram:AgACAgQ…`): an
+    /// adapter re-sends only its own platform's files.
+    pub file: String,
+    /// The caption the sender wrote, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+
+impl Attachment {
+    /// How it reads in a transcript and to triage: `[photo] the caption`.
+    pub fn describe(&self) -> String {
+        match self.caption.as_deref().map(str::trim) {
+            Some(c) if !c.is_empty() => format!("[{}] {c}", self.kind.as_str()),
+            _ => format!("[{}]", self.kind.as_str()),
+        }
+    }
 }
 
 /// One update from a channel, as plain data.
@@ -102,4 +160,7 @@ pub struct Outbound {
     pub buttons: Vec<Button>,
     /// The ticket it belongs to, if any (for reply mapping).
     pub ticket: Option<TicketId>,
+    /// A file to send with it (a relayed photo), the text being its caption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
 }

@@ -25,7 +25,7 @@ pub mod io;
 pub mod ticket;
 
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
-pub use io::{Button, Destination, Inbound, Outbound, Place, Sender, What};
+pub use io::{Attachment, Button, Destination, Inbound, MediaKind, Outbound, Place, Sender, What};
 pub use ticket::{Agent, Author, Customer, Message, Resolution, Ticket, TicketEvent, TicketStatus};
 
 /// An error in a name written by a person (in config, rules or a command line).

@@ -180,6 +180,9 @@ pub struct Message {
     /// An internal note: never shown to the customer.
     #[serde(default)]
     pub internal: bool,
+    /// The file sent with it, if any (`text` then describes it: `[photo] caption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::Attachment>,
 }
 
 /// A customer's profile, one per platform identity.
