@@ -8,6 +8,8 @@
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
+//! - `telegram`: the Telegram channel (the service runtime with the real teloxide client)
+//!   against the fake Bot API server of crates/testkit.
 //!
 //! Nothing here needs the internet or a token.
 
@@ -16,3 +18,4 @@ mod crash;
 mod lifecycle;
 mod race;
 mod reload;
+mod telegram;

@@ -63,13 +63,65 @@ pub fn check(
                 s.engine.categories().len(),
                 s.prompts.locales().collect::<Vec<_>>().join(", "),
             )?;
-            Ok(0)
+            let problems = check_channels(&s, config);
+            for p in &problems {
+                writeln!(err, "error: {p}")?;
+            }
+            if problems.is_empty() { Ok(0) } else { Ok(1) }
         }
         Err(diags) => {
             print_diagnostics(err, &diags)?;
             Ok(1)
         }
     }
+}
+
+/// The enabled channels' problems, each a sentence that says what to do: settings, the
+/// token, and whether the platform's API answers with it.
+fn check_channels(s: &Settings, config: Option<&Path>) -> Vec<String> {
+    let tg = &s.config.telegram;
+    if !tg.enabled {
+        return Vec::new();
+    }
+    let mut problems = tg.problems();
+    if tg.staff_chat_id == 0 {
+        problems.push("telegram.staff_chat_id is 0 and no other channel hosts the staff space: set it to your staff supergroup's id (like -1001234567890)".into());
+    }
+    let token = match tg.token(config.and_then(Path::parent)) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(e);
+            return problems;
+        }
+    };
+    if !problems.is_empty() {
+        return problems;
+    }
+    let store: std::sync::Arc<dyn switchboard_desk::Store> =
+        std::sync::Arc::new(switchboard_desk::MemoryStore::new());
+    let reach = switchboard_telegram::Telegram::new(tg.clone(), &token, store).map(|t| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| {
+                rt.block_on(async {
+                    match tokio::time::timeout(std::time::Duration::from_secs(15), t.whoami()).await
+                    {
+                        Ok(r) => r,
+                        Err(_) => Err(format!(
+                            "the Telegram Bot API at {} did not answer within 15 s: check telegram.api_url and the network",
+                            tg.api_url
+                        )),
+                    }
+                })
+            })
+    });
+    match reach {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) | Err(e) => problems.push(e),
+    }
+    problems
 }
 
 /// Builds the triage context from command-line flags; the language defaults to a guess

@@ -37,6 +37,8 @@ pub struct RawConfig {
     pub store: StoreConfig,
     /// `[admin]`: the running service's admin endpoint.
     pub admin: AdminConfig,
+    /// `[telegram]`: the Telegram channel.
+    pub telegram: switchboard_telegram::TelegramConfig,
 }
 
 /// `[admin]`: the admin endpoint of a running service.

@@ -11,7 +11,9 @@
 //! - [`reload`]: watching the rules file and swapping in valid changes.
 //! - [`service`]: one event through the desk and the store.
 //! - [`console`]: the console channel: script lines in, transcript out.
-//! - [`runtime`]: the running service (the console channel, today) on the real clock.
+//! - [`runtime`]: the running service with the console channel on the real clock.
+//! - [`telegram`]: the running service with the Telegram channel (long polling).
+//! - [`dispatch`]: the outbox dispatcher: per-chat workers, retries, at least once.
 //! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
 //! - [`tickets`]: `switchboard tickets list|show`.
 //! - [`customers`]: `switchboard customers import|block|unblock|show`.
@@ -34,8 +36,10 @@ pub mod config;
 pub mod console;
 pub mod customers;
 pub mod demo;
+pub mod dispatch;
 pub mod prompts;
 pub mod reload;
 pub mod runtime;
 pub mod service;
+pub mod telegram;
 pub mod tickets;

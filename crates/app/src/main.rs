@@ -118,6 +118,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     anyhow::anyhow!("cannot open the store at {}: {e}", dir.display())
                 })?);
             drop((out, err));
+            let telegram = settings.config.telegram.enabled;
+            let config_dir = config.and_then(|c| c.parent()).map(|p| p.to_path_buf());
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -128,15 +130,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         let _ = tx.send(true);
                     }
                 });
-                runtime::run_console(
-                    settings,
-                    store,
-                    &dir,
-                    tokio::io::stdin(),
-                    tokio::io::stdout(),
-                    rx,
-                )
-                .await
+                if telegram {
+                    switchboard::telegram::run(settings, store, &dir, config_dir.as_deref(), rx)
+                        .await
+                } else {
+                    runtime::run_console(
+                        settings,
+                        store,
+                        &dir,
+                        tokio::io::stdin(),
+                        tokio::io::stdout(),
+                        rx,
+                    )
+                    .await
+                }
             })?;
             0
         }

@@ -41,6 +41,31 @@ fn interactive(line: &str) -> std::result::Result<Option<Line>, String> {
     }
 }
 
+/// Starts the admin endpoint when one is configured. A failure is logged: the endpoint is
+/// a convenience, not a reason to stop serving customers.
+pub async fn start_admin(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    data_dir: &std::path::Path,
+    shutdown: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let listen = settings.config.admin.listen.clone();
+    if listen.is_empty() {
+        return None;
+    }
+    let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    match crate::admin::serve(&listen, store, data.display().to_string(), shutdown).await {
+        Ok((addr, task)) => {
+            tracing::info!(%addr, "admin endpoint listening");
+            Some(task)
+        }
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "no admin endpoint");
+            None
+        }
+    }
+}
+
 /// Runs the console channel over `store` until `input` ends or `shutdown` fires.
 pub async fn run_console<R, W>(
     settings: Settings,
@@ -59,30 +84,7 @@ where
     let live = service.rules.clone();
     let (events, mut event_rx) = broadcast::channel(16);
     let watcher = reload::spawn_watcher(settings.clone(), live, events, shutdown.clone());
-    let listen = settings.config.admin.listen.clone();
-    let admin = if listen.is_empty() {
-        None
-    } else {
-        let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-        match crate::admin::serve(
-            &listen,
-            store.clone(),
-            data.display().to_string(),
-            shutdown.clone(),
-        )
-        .await
-        {
-            Ok((addr, task)) => {
-                tracing::info!(%addr, "admin endpoint listening");
-                Some(task)
-            }
-            // A convenience, not a reason to stop serving customers.
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "no admin endpoint");
-                None
-            }
-        }
-    };
+    let admin = start_admin(&settings, store.clone(), data_dir, shutdown.clone()).await;
     let flush_store = store.clone();
     let mut console = Console::new(service.clone(), Box::new(move || Ok(flush_store.flush()?)));
     output

@@ -252,10 +252,7 @@ fn files_are_kept_with_their_message_and_relayed_both_ways() {
     let t = s.ticket(1);
     assert_eq!(t.category.as_str(), "billing");
     let first = &s.store.messages(TicketId(1)).unwrap()[0];
-    assert_eq!(
-        first.text,
-        "[photo] I was charged twice, refund please"
-    );
+    assert_eq!(first.text, "[photo] I was charged twice, refund please");
     assert_eq!(first.attachment.as_ref().unwrap().file, "telegram:AgAD1");
     s.agent("alice", Some(1), "/claim");
     s.take_sent();

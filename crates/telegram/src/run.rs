@@ -1,0 +1,273 @@
+//! Receiving updates: long polling (default) or a webhook. Either way an update is
+//! acknowledged to Telegram only after the desk's transition for it is durable: the poll
+//! offset moves past a batch after one group flush covers it, and the webhook answers 200
+//! after the flush (Telegram sends again what was not answered).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_domain::Inbound;
+use teloxide::payloads::GetUpdatesSetters;
+use teloxide::prelude::Requester;
+use teloxide::types::{AllowedUpdate, CallbackQueryId, Update, UpdateKind};
+use tokio::sync::watch;
+
+use crate::parse::{Parsed, parse};
+use crate::send::{SendError, classify};
+
+/// A boxed future (the host is a trait object).
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What the adapter needs from the rest of Switchboard (the app implements it).
+pub trait Host: Send + Sync + 'static {
+    /// Hands an update to the desk and commits its transition (not yet durable). An error
+    /// means it was not handled: it will be offered again.
+    fn submit(&self, inbound: &Inbound) -> Result<(), String>;
+    /// Resolves once everything submitted so far is durable; then the outbox may be sent.
+    fn durable(&self) -> BoxFuture<Result<(), String>>;
+}
+
+/// The update kinds Switchboard asks for.
+pub const ALLOWED: [AllowedUpdate; 3] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::EditedMessage,
+    AllowedUpdate::CallbackQuery,
+];
+
+/// The callback to answer once an update is durable (stops the client's spinner).
+fn callback_of(u: &Update) -> Option<CallbackQueryId> {
+    match &u.kind {
+        UpdateKind::CallbackQuery(q) => Some(q.id.clone()),
+        _ => None,
+    }
+}
+
+/// Handles a batch of updates in order: submits each, stops at the first the host could
+/// not take. Returns how many were handled and the callbacks among them.
+pub(crate) fn submit_batch(
+    host: &dyn Host,
+    staff_chat: i64,
+    updates: &[Update],
+) -> (usize, Vec<CallbackQueryId>) {
+    let mut callbacks = Vec::new();
+    for (i, u) in updates.iter().enumerate() {
+        match parse(u, staff_chat) {
+            Parsed::Inbound(inb) => {
+                if let Err(e) = host.submit(&inb) {
+                    tracing::error!(update = u.id.0, error = %e, "the desk could not take an update; it will be offered again");
+                    return (i, callbacks);
+                }
+            }
+            Parsed::Ignore(why) => tracing::debug!(update = u.id.0, why, "update ignored"),
+        }
+        callbacks.extend(callback_of(u));
+    }
+    (updates.len(), callbacks)
+}
+
+impl crate::Telegram {
+    /// Answers button presses (after their transitions are durable). Failures are logged:
+    /// the spinner stops by itself after a while.
+    pub(crate) async fn answer(&self, callbacks: Vec<CallbackQueryId>) {
+        for id in callbacks {
+            if let Err(e) = self.sender.bot.answer_callback_query(id).await {
+                tracing::debug!(error = %e, "could not answer a button press");
+            }
+        }
+    }
+
+    /// Long polling until `shutdown`: `getUpdates`, submit, one durable flush, then the
+    /// next call confirms the batch with its offset.
+    pub async fn poll(self: Arc<Self>, host: Arc<dyn Host>, mut shutdown: watch::Receiver<bool>) {
+        let mut offset: i32 = 0;
+        let mut backoff = Duration::from_millis(200);
+        // A webhook left over from webhook mode would make getUpdates fail.
+        if let Err(e) = self.sender.bot.delete_webhook().await {
+            tracing::warn!(error = %e, "could not remove a webhook; polling may fail");
+        }
+        loop {
+            let req = self
+                .sender
+                .bot
+                .get_updates()
+                .offset(offset)
+                .timeout(self.cfg.poll_timeout_secs)
+                .allowed_updates(ALLOWED);
+            let updates = tokio::select! {
+                r = req => r,
+                _ = shutdown.changed() => return,
+            };
+            let updates = match updates {
+                Ok(u) => {
+                    backoff = Duration::from_millis(200);
+                    u
+                }
+                Err(e) => {
+                    let wait = match classify(&e) {
+                        SendError::RetryAfter(d) => d,
+                        _ => backoff,
+                    };
+                    tracing::warn!(error = %e, ?wait, "getUpdates failed; trying again");
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => continue,
+                        _ = shutdown.changed() => return,
+                    }
+                }
+            };
+            if updates.is_empty() {
+                continue;
+            }
+            let (done, callbacks) = submit_batch(host.as_ref(), self.cfg.staff_chat_id, &updates);
+            if let Err(e) = host.durable().await {
+                // Nothing is confirmed: the same updates come again (the desk drops the
+                // ones it has seen).
+                tracing::error!(error = %e, "the store could not make updates durable");
+                tokio::time::sleep(backoff).await;
+                continue;
+            }
+            if done > 0 {
+                offset = updates[done - 1].id.0 as i32 + 1;
+            }
+            self.answer(callbacks).await;
+            if done < updates.len() {
+                tokio::time::sleep(backoff).await;
+            }
+        }
+    }
+}
+
+/// The header Telegram sends the webhook secret in.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// Compares two secrets in time independent of where they differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+struct Webhook {
+    telegram: Arc<crate::Telegram>,
+    host: Arc<dyn Host>,
+    secret: crate::Secret,
+}
+
+/// One posted update: refused without the right secret; answered 200 only once its
+/// transition is durable (a 500 makes Telegram send it again).
+async fn on_update(
+    axum::extract::State(hook): axum::extract::State<Arc<Webhook>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    let given = headers
+        .get(SECRET_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !same_secret(given, hook.secret.expose().as_bytes()) {
+        tracing::warn!("a webhook request without the right secret token was refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let update: Update = match serde_json::from_slice(&body) {
+        Ok(u) => u,
+        Err(e) => {
+            // Telegram would send it again forever; it cannot become readable.
+            tracing::error!(error = %e, "an unreadable webhook update was dropped");
+            return StatusCode::OK;
+        }
+    };
+    let staff = hook.telegram.cfg.staff_chat_id;
+    let (done, callbacks) = submit_batch(hook.host.as_ref(), staff, std::slice::from_ref(&update));
+    if done == 0 {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    if let Err(e) = hook.host.durable().await {
+        tracing::error!(error = %e, "the store could not make an update durable");
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    hook.telegram.answer(callbacks).await;
+    StatusCode::OK
+}
+
+impl crate::Telegram {
+    /// Webhook mode until `shutdown`: listens on `webhook.listen` at `webhook.path`,
+    /// registers `webhook.url` with Telegram (with the secret and the update kinds), and
+    /// hands each posted update to the desk. Returns the address it listens on once bound
+    /// (tests bind port 0) and the serving task.
+    pub async fn serve_webhook(
+        self: Arc<Self>,
+        host: Arc<dyn Host>,
+        secret: crate::Secret,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), String> {
+        let cfg = self.cfg.webhook.clone();
+        let listener = tokio::net::TcpListener::bind(&cfg.listen)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot listen on telegram.webhook.listen {}: {e}",
+                    cfg.listen
+                )
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the webhook address: {e}"))?;
+        let url = reqwest::Url::parse(&cfg.url)
+            .map_err(|e| format!("telegram.webhook.url `{}` is not a URL: {e}", cfg.url))?;
+        let hook = Arc::new(Webhook {
+            telegram: self.clone(),
+            host,
+            secret: secret.clone(),
+        });
+        let app = axum::Router::new()
+            .route(&cfg.path, axum::routing::post(on_update))
+            .with_state(hook);
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = shutdown.changed().await;
+            });
+            if let Err(e) = served.await {
+                tracing::error!(error = %e, "the webhook server stopped");
+            }
+        });
+        // Register with Telegram, retrying while it fails (the proxy may come up later).
+        let bot = self.sender.bot.clone();
+        tokio::spawn(async move {
+            use teloxide::payloads::SetWebhookSetters;
+            let mut wait = Duration::from_millis(500);
+            loop {
+                match bot
+                    .set_webhook(url.clone())
+                    .secret_token(secret.expose())
+                    .allowed_updates(ALLOWED)
+                    .await
+                {
+                    Ok(_) => {
+                        tracing::info!(url = %url, "webhook registered with Telegram");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, retry_in = ?wait, "setWebhook failed");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(Duration::from_secs(60));
+                    }
+                }
+            }
+        });
+        Ok((addr, task))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+        assert!(!same_secret(b"", b"abc"));
+    }
+}
