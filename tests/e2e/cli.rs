@@ -537,3 +537,96 @@ fn tickets_can_be_read_while_the_service_runs() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+/// `check` with the Telegram channel on: each problem a sentence that says what to do.
+#[test]
+fn check_reports_telegram_settings_token_and_reachability() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_token = write(
+        dir.path(),
+        "a.toml",
+        "[telegram]\nenabled = true\nstaff_chat_id = 42\n",
+    );
+    let o = bin()
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .args(["check", "--config"])
+        .arg(&no_token)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("set the TELEGRAM_BOT_TOKEN environment variable"),
+        "{err}"
+    );
+    assert!(err.contains("a supergroup's id is negative"), "{err}");
+
+    let bad_token = write(
+        dir.path(),
+        "b.toml",
+        "[telegram]\nenabled = true\nstaff_chat_id = -100123\n",
+    );
+    let o = bin()
+        .env("TELEGRAM_BOT_TOKEN", "not-a-token")
+        .args(["check", "--config"])
+        .arg(&bad_token)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("malformed"), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("not-a-token"),
+        "the token is never printed"
+    );
+
+    // Nothing listens on port 1.
+    let unreachable = write(
+        dir.path(),
+        "c.toml",
+        "[telegram]\nenabled = true\nstaff_chat_id = -100123\napi_url = \"http://127.0.0.1:1\"\n",
+    );
+    let o = bin()
+        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-abc")
+        .args(["check", "--config"])
+        .arg(&unreachable)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("cannot reach the Telegram Bot API at http://127.0.0.1:1"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("SECRET-abc"),
+        "the token is never printed: {err}"
+    );
+}
+
+/// `check` passes against a Bot API server that knows the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_passes_when_telegram_answers() {
+    let fake = switchboard_testkit::FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "ok.toml",
+        &format!(
+            "[telegram]\nenabled = true\nstaff_chat_id = -100123\napi_url = \"{}\"\n",
+            fake.url()
+        ),
+    );
+    let token = fake.token().to_string();
+    let o = tokio::task::spawn_blocking(move || {
+        bin()
+            .env("TELEGRAM_BOT_TOKEN", token)
+            .args(["check", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(fake.calls_to("getMe").len(), 1);
+}

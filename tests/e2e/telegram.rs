@@ -574,3 +574,120 @@ async fn a_restart_in_the_middle_of_a_burst_loses_nothing_and_doubles_nothing() 
     assert!(fake.audit_rate_limits().is_empty());
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_are_renamed_reopened_and_recreated_as_needed() {
+    let fake = FakeTelegram::start().await;
+    fake.supergroup(STAFF, "Support", true);
+    let ann = fake.user(4242, "Ann", None);
+    let bea = fake.user(7, "Bea", None);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, "");
+    let svc = start(dir.path(), &cfg).await;
+
+    fake.private_text(&ann, "My parcel never arrived, talk to a human");
+    let card = sent(&fake, "the card", |s| {
+        s.chat_id == STAFF && !s.buttons.is_empty()
+    })
+    .await;
+    let thread = card.thread_id.unwrap();
+    let first_name = fake.topics(STAFF)[0].name.clone();
+    assert!(first_name.ends_with("· normal"), "{first_name}");
+    // The staff menu was set for the group (nice to have, but it is there).
+    assert!(!fake.my_commands().is_empty());
+
+    // A priority change renames the topic.
+    fake.group_text(STAFF, Some(thread), &bea, "/priority urgent", None);
+    assert!(
+        fake.wait_until(WAIT, |f| f.topics(STAFF)[0].name.ends_with("· urgent"))
+            .await,
+        "renamed: {:?}",
+        fake.topics(STAFF)
+    );
+
+    // Closed by hand: reopened when the ticket has something to say.
+    fake.close_topic(STAFF, thread);
+    fake.private_text(&ann, "any news?");
+    sent(&fake, "the message in the reopened topic", |s| {
+        s.chat_id == STAFF && s.thread_id == Some(thread) && s.text.contains("any news?")
+    })
+    .await;
+    assert!(!fake.topics(STAFF)[0].closed);
+
+    // Deleted by hand: a new topic, and messages in it still reach the ticket.
+    fake.delete_topic(STAFF, thread);
+    fake.private_text(&ann, "hello?");
+    let moved = sent(&fake, "the message in a new topic", |s| {
+        s.chat_id == STAFF && s.text.contains("hello?")
+    })
+    .await;
+    let new_thread = moved.thread_id.unwrap();
+    assert_ne!(new_thread, thread);
+    fake.group_text(
+        STAFF,
+        Some(new_thread),
+        &bea,
+        "Found it, it arrives tomorrow.",
+        None,
+    );
+    sent(
+        &fake,
+        "the answer from the new topic",
+        to(ann.id, "arrives tomorrow"),
+    )
+    .await;
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_dropped_connections_and_slow_answers_lose_nothing() {
+    use switchboard_testkit::Fault;
+    let fake = FakeTelegram::start().await;
+    fake.supergroup(STAFF, "Support", true);
+    let ann = fake.user(4242, "Ann", None);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, "");
+    let svc = start(dir.path(), &cfg).await;
+    fake.private_text(&ann, "/start");
+    sent(&fake, "the greeting", to(ann.id, "Hello")).await;
+
+    fake.fail_next("sendMessage", Fault::TooManyRequests { retry_after: 1 });
+    fake.fail_next("sendMessage", Fault::DropConnection);
+    fake.fail_next("sendMessage", Fault::Delay(Duration::from_millis(1500)));
+    fake.fail_next("getUpdates", Fault::DropConnection);
+    fake.private_text(&ann, "I forgot my password");
+    let ack = sent(
+        &fake,
+        "the acknowledgement, after a 429 and a dropped connection",
+        to(ann.id, "T-1"),
+    )
+    .await;
+    sent(&fake, "the answer", to(ann.id, "reset your password")).await;
+    let calls = fake.calls_to("sendMessage");
+    let statuses: Vec<u16> = calls.iter().map(|c| c.status).collect();
+    assert!(
+        statuses.contains(&429) && statuses.contains(&0),
+        "{statuses:?}"
+    );
+    // The 429 asked for a second: the retry came no sooner.
+    let refused = calls.iter().find(|c| c.status == 429).unwrap();
+    assert!(ack.at.duration_since(refused.at) >= Duration::from_millis(950));
+    assert_eq!(fake.sent_to(ann.id).len(), 3, "each message once");
+    // A customer who blocked the bot: the message is dropped (logged), the rest goes on.
+    let bob = fake.user(5151, "Bob", None);
+    fake.private_text(&bob, "/start");
+    sent(&fake, "Bob's greeting", to(bob.id, "Hello")).await;
+    fake.block_bot(bob.id, true);
+    fake.raw_update(
+        serde_json::json!({"message": {"message_id": 99, "date": 1767603600,
+        "chat": {"id": 5151, "type": "private", "first_name": "Bob"},
+        "from": {"id": 5151, "is_bot": false, "first_name": "Bob"}, "text": "where is my order"}}),
+    );
+    fake.private_text(&ann, "thanks");
+    assert!(
+        fake.wait_until(WAIT, |_| svc.store.outbox(10).unwrap().is_empty())
+            .await,
+        "the outbox drains"
+    );
+    svc.stop().await;
+}

@@ -19,6 +19,11 @@ use crate::dispatch::{Dispatcher, Durable};
 use crate::runtime::now;
 use crate::service::Service;
 
+/// The staff commands in the staff group's menu (descriptions from prompts `commands.*`).
+const STAFF_COMMANDS: [&str; 8] = [
+    "claim", "release", "close", "note", "priority", "category", "transfer", "queue",
+];
+
 /// The desk and the store as the Telegram adapter sees them.
 struct StoreHost {
     service: Service,
@@ -74,6 +79,11 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
     let cfg = settings.config.telegram.clone();
+    if cfg.staff_chat_id == 0 {
+        anyhow::bail!(
+            "telegram.staff_chat_id is 0 and no other channel hosts the staff space: set it to your staff supergroup's id (like -1001234567890)"
+        );
+    }
     let token = cfg.token(config_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let dyn_store: Arc<dyn Store> = store.clone();
     let telegram = Arc::new(
@@ -85,6 +95,17 @@ pub async fn run(
         // Nice to have: some Bot API servers do not answer it; polling will tell.
         Err(e) => tracing::warn!(error = %e, "getMe failed; starting anyway"),
     }
+    let locale = settings.config.desk.staff_locale.clone();
+    let menu: Vec<(&str, String)> = STAFF_COMMANDS
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                settings.prompts.get(&locale, &format!("commands.{c}"), &[]),
+            )
+        })
+        .collect();
+    telegram.set_staff_commands(&menu).await;
     let settings = Arc::new(settings);
     let service = crate::demo::service(&settings, dyn_store.clone());
     let group = Arc::new(store.group_commit().context("starting group commit")?);

@@ -969,11 +969,6 @@ pub fn reads_see_unflushed_commits(store: &dyn Store) {
     check();
 }
 
-#[cfg(test)]
-mod memory {
-    crate::store_contract_tests!(crate::MemoryStore::new());
-}
-
 /// References a channel records while delivering are found like a transition's.
 pub fn links_written_outside_commits_are_found(store: &dyn Store) {
     store
@@ -1026,4 +1021,9 @@ pub fn channel_state_is_set_replaced_and_removed(store: &dyn Store) {
         store.channel_state("telegram:topic:6").unwrap().as_deref(),
         Some("18|T-6")
     );
+}
+
+#[cfg(test)]
+mod memory {
+    crate::store_contract_tests!(crate::MemoryStore::new());
 }

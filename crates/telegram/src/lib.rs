@@ -78,6 +78,26 @@ impl Telegram {
         self.sender.stop();
     }
 
+    /// Sets the command menu of the staff group (`(command, description)` pairs). Nice to
+    /// have: a failure is logged and nothing else happens.
+    pub async fn set_staff_commands(&self, commands: &[(&str, String)]) {
+        use teloxide::payloads::SetMyCommandsSetters;
+        use teloxide::types::{BotCommand, BotCommandScope, ChatId, Recipient};
+        if self.cfg.staff_chat_id == 0 {
+            return;
+        }
+        let list: Vec<BotCommand> = commands
+            .iter()
+            .map(|(c, d)| BotCommand::new(*c, d.clone()))
+            .collect();
+        let scope = BotCommandScope::Chat {
+            chat_id: Recipient::Id(ChatId(self.cfg.staff_chat_id)),
+        };
+        if let Err(e) = self.sender.bot.set_my_commands(list).scope(scope).await {
+            tracing::info!(error = %e, "could not set the staff group's command menu (not needed to work)");
+        }
+    }
+
     /// Asks Telegram who the bot is (`getMe`): for `switchboard check` and the start-up
     /// log. The error says what to do.
     pub async fn whoami(&self) -> Result<String, String> {
