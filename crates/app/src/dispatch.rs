@@ -76,19 +76,21 @@ impl Dispatcher {
                 }
             }
             handles.retain(|h| !h.is_finished());
-            let batch = match self.store.outbox(BATCH) {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the outbox");
-                    continue;
-                }
-            };
+            // Read under the in-flight lock: a worker removes an entry from the outbox and
+            // then from the in-flight set, so an entry read here is either in flight or
+            // not yet delivered (never both out of the set and already sent).
             let batch: Vec<Item> = {
                 let in_flight = lock(&self.in_flight);
-                batch
-                    .into_iter()
-                    .filter(|(id, _)| !in_flight.contains(id))
-                    .collect()
+                match self.store.outbox(BATCH) {
+                    Ok(b) => b
+                        .into_iter()
+                        .filter(|(id, _)| !in_flight.contains(id))
+                        .collect(),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the outbox");
+                        continue;
+                    }
+                }
             };
             if batch.is_empty() {
                 continue;

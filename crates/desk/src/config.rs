@@ -85,6 +85,43 @@ pub struct DeskConfig {
     pub first_response: Targets,
     /// Customer tiers by platform identity (`"telegram:12345" = "vip"`).
     pub tiers: BTreeMap<String, String>,
+    /// The satisfaction survey after a ticket is resolved.
+    pub survey: SurveyConfig,
+}
+
+/// `[desk.survey]`: the follow-up survey.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurveyConfig {
+    /// Ask at all.
+    pub enabled: bool,
+    /// How long after the ticket is resolved the question goes out (0: at once).
+    pub delay: Millis,
+    /// Ask the NPS question (0-10) after the CSAT answer.
+    pub nps: bool,
+    /// Invite a comment after the last question.
+    pub comment: bool,
+    /// Remind once when the CSAT question is unanswered after this long (0: never).
+    pub reminder: Millis,
+    /// Answers after this long are refused politely.
+    pub expiry: Millis,
+    /// Reopen the ticket when the CSAT answer is 1 or 2 (the staff space is alerted either
+    /// way).
+    pub reopen_on_low_score: bool,
+}
+
+impl Default for SurveyConfig {
+    fn default() -> Self {
+        SurveyConfig {
+            enabled: true,
+            delay: Millis::mins(10),
+            nps: false,
+            comment: true,
+            reminder: Millis(0),
+            expiry: Millis::hours(24 * 7),
+            reopen_on_low_score: false,
+        }
+    }
 }
 
 impl Default for DeskConfig {
@@ -103,6 +140,7 @@ impl Default for DeskConfig {
             card_tickets: 3,
             first_response: Targets::default(),
             tiers: BTreeMap::new(),
+            survey: SurveyConfig::default(),
         }
     }
 }

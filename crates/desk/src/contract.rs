@@ -136,6 +136,7 @@ pub fn ticket(
         version,
         recent: vec![Timestamp(1)],
         throttled_at: None,
+        survey: None,
     }
 }
 
@@ -824,7 +825,9 @@ pub fn job_ids_are_unique_and_increasing(store: &dyn Store) {
     let tickets: Vec<_> = jobs
         .iter()
         .map(|(_, j)| match j.kind {
-            JobKind::SelfServiceTimeout { ticket } => ticket.0,
+            JobKind::SelfServiceTimeout { ticket }
+            | JobKind::SurveySend { ticket, .. }
+            | JobKind::SurveyReminder { ticket } => ticket.0,
         })
         .collect();
     assert_eq!(tickets, vec![1, 2, 3, 4]);

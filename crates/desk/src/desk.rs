@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 
 use switchboard_domain::{
     Agent, Attachment, Author, Button, Category, ChatId, Customer, Destination, Inbound, Message,
-    Millis, Outbound, PartyId, Place, Priority, Resolution, Sender, Ticket, TicketEvent, TicketId,
-    TicketStatus, Tier, Timestamp, What,
+    Millis, Outbound, PartyId, Place, Priority, Resolution, Sender, Survey, Ticket, TicketEvent,
+    TicketId, TicketStatus, Tier, Timestamp, What,
 };
 use switchboard_triage::normalize::guess_language;
 use switchboard_triage::{Context, Engine, Signal, Verdict};
@@ -64,6 +64,10 @@ mod payload {
     pub const NO: &str = "no";
     pub const CLAIM: &str = "claim";
     pub const CLOSE: &str = "close";
+    /// `csat:T-5:4`: a CSAT answer.
+    pub const CSAT: &str = "csat";
+    /// `nps:T-5:9`: an NPS answer.
+    pub const NPS: &str = "nps";
 }
 
 /// A staff command, parsed from text.
@@ -328,6 +332,22 @@ impl Desk {
                             self.hand_off(&mut w, *ticket, &note, true)?;
                         }
                     }
+                    JobKind::SurveySend {
+                        ticket,
+                        resolved_at,
+                    } => {
+                        // Only for the resolution it was set for: a reopened (or reopened
+                        // and closed again) ticket has cancelled it.
+                        let still = w.ticket(*ticket)?.is_some_and(|t| {
+                            t.status == TicketStatus::Resolved
+                                && t.resolved_at == Some(*resolved_at)
+                                && t.survey.is_none()
+                        });
+                        if still {
+                            self.send_survey(&mut w, *ticket)?;
+                        }
+                    }
+                    JobKind::SurveyReminder { ticket } => self.remind_survey(&mut w, *ticket)?,
                 }
             }
         }
@@ -461,6 +481,18 @@ impl Desk {
             Some(id) => w.ticket(id)?.cloned(),
             None => None,
         };
+        // The answer to "anything to add?" belongs to the survey, not to a new request.
+        if let Some(t) = &latest
+            && t.status == TicketStatus::Resolved
+            && t.survey.as_ref().is_some_and(|s| s.awaiting_comment)
+            && w.attachment.is_none()
+            && self.survey_comment(w, t.id, &text)?
+        {
+            if stored.as_ref() != Some(&customer) {
+                w.tx.customers.push(customer);
+            }
+            return Ok(());
+        }
         match latest {
             Some(t) if t.status.is_open() => {
                 self.join(w, rules, &customer, t.id, &text, &locale)?;
@@ -642,6 +674,7 @@ impl Desk {
             version: 0,
             recent: vec![w.now],
             throttled_at: None,
+            survey: None,
         };
         w.tickets.insert(id, ticket);
         w.event(
@@ -931,6 +964,11 @@ impl Desk {
                 ticket,
             );
         };
+        if let Some((kind, rest)) = p.split_once(':')
+            && (kind == payload::CSAT || kind == payload::NPS)
+        {
+            return self.survey_press(w, from, chat, kind, rest);
+        }
         let Some((action, id)) = p
             .split_once(':')
             .and_then(|(a, t)| Some((a, t.parse::<TicketId>().ok()?)))
@@ -981,6 +1019,7 @@ impl Desk {
                     vec![],
                     Some(id),
                 );
+                self.schedule_survey(w, id)?;
             }
             payload::NO => {
                 let note = self.staff("staff.customer_said_no", &[]);
@@ -1373,7 +1412,264 @@ impl Desk {
             "staff.closed",
             &[("agent", &agent.name), ("ticket", &id.to_string())],
         );
+        self.schedule_survey(w, id)
+    }
+
+    // ---------------------------------------------------------------- survey
+
+    /// Sets the survey of a just-resolved ticket going: at once, or as a job after the
+    /// configured delay. One survey per ticket.
+    fn schedule_survey(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        let cfg = &self.cfg.survey;
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        if !cfg.enabled || t.survey.is_some() {
+            return Ok(());
+        }
+        if cfg.delay.0 <= 0 {
+            return self.send_survey(w, id);
+        }
+        w.tx.jobs.push(Job {
+            due: now.plus(cfg.delay),
+            kind: JobKind::SurveySend {
+                ticket: id,
+                resolved_at: now,
+            },
+        });
         Ok(())
+    }
+
+    fn csat_buttons(&self, locale: &str, id: TicketId) -> Vec<Button> {
+        (1..=5)
+            .map(|n| Button {
+                label: self.text(locale, &format!("survey.csat_{n}"), &[]),
+                payload: format!("{}:{id}:{n}", payload::CSAT),
+            })
+            .collect()
+    }
+
+    /// Asks the CSAT question.
+    fn send_survey(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.survey = Some(Survey {
+            sent_at: now,
+            ..Survey::default()
+        });
+        let (locale, chat) = (t.locale.clone(), t.chat.clone());
+        w.event(id, "survey_sent", None, String::new());
+        let question = self.text(&locale, "survey.question", &[("ticket", &id.to_string())]);
+        let buttons = self.csat_buttons(&locale, id);
+        w.send(Destination::Customer { chat }, question, buttons, Some(id));
+        if self.cfg.survey.reminder.0 > 0 {
+            w.tx.jobs.push(Job {
+                due: now.plus(self.cfg.survey.reminder),
+                kind: JobKind::SurveyReminder { ticket: id },
+            });
+        }
+        Ok(())
+    }
+
+    /// The one reminder, if the CSAT question is still open.
+    fn remind_survey(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        let (now, expiry) = (w.now, self.cfg.survey.expiry);
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        let Some(s) = t.survey.as_mut() else {
+            return Ok(());
+        };
+        if s.csat.is_some() || s.reminded || now.since(s.sent_at) > expiry {
+            return Ok(());
+        }
+        s.reminded = true;
+        let (locale, chat) = (t.locale.clone(), t.chat.clone());
+        w.touch(id);
+        let text = self.text(&locale, "survey.reminder", &[("ticket", &id.to_string())]);
+        let buttons = self.csat_buttons(&locale, id);
+        w.send(Destination::Customer { chat }, text, buttons, Some(id));
+        Ok(())
+    }
+
+    /// A press on a survey button: `rest` is `T-5:4`.
+    fn survey_press(
+        &self,
+        w: &mut Work<'_>,
+        from: &Sender,
+        chat: &ChatId,
+        kind: &str,
+        rest: &str,
+    ) -> Result<(), StoreError> {
+        let locale = self.locale_for(from, "");
+        let say = |w: &mut Work<'_>, locale: &str, key: &str, ticket: Option<TicketId>| {
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                self.text(locale, key, &[]),
+                vec![],
+                ticket,
+            );
+        };
+        let parsed = rest
+            .split_once(':')
+            .and_then(|(t, n)| Some((t.parse::<TicketId>().ok()?, n.parse::<u8>().ok()?)));
+        let max = if kind == payload::CSAT { 5 } else { 10 };
+        let min = if kind == payload::CSAT { 1 } else { 0 };
+        let Some((id, score)) = parsed.filter(|(_, n)| (min..=max).contains(n)) else {
+            say(w, &locale, "desk.stale_button", None);
+            return Ok(());
+        };
+        let (now, cfg) = (w.now, self.cfg.survey.clone());
+        let Some(t) = w.ticket(id)? else {
+            say(w, &locale, "desk.stale_button", None);
+            return Ok(());
+        };
+        if t.customer != from.id {
+            tracing::warn!(customer = %from.id, ticket = %id, "survey button of another customer's ticket");
+            say(w, &locale, "desk.not_yours", None);
+            return Ok(());
+        }
+        let locale = t.locale.clone();
+        let name = t.customer_name.clone();
+        let Some(s) = t.survey.as_mut() else {
+            say(w, &locale, "desk.stale_button", Some(id));
+            return Ok(());
+        };
+        if now.since(s.sent_at) > cfg.expiry {
+            say(w, &locale, "survey.expired", Some(id));
+            return Ok(());
+        }
+        let answered = if kind == payload::CSAT {
+            s.csat.is_some()
+        } else {
+            s.nps.is_some()
+        };
+        if answered {
+            say(w, &locale, "survey.already_answered", Some(id));
+            return Ok(());
+        }
+        let next = if kind == payload::CSAT {
+            s.csat = Some(score);
+            s.answered_at = Some(now);
+            if cfg.nps {
+                Some("survey.nps_question")
+            } else if cfg.comment {
+                Some("survey.comment_invite")
+            } else {
+                None
+            }
+        } else if s.csat.is_none() {
+            // NPS before CSAT: a forged press; the NPS question is only asked after CSAT.
+            say(w, &locale, "desk.stale_button", Some(id));
+            return Ok(());
+        } else {
+            s.nps = Some(score);
+            cfg.comment.then_some("survey.comment_invite")
+        };
+        if next == Some("survey.comment_invite") {
+            s.awaiting_comment = true;
+        }
+        w.event(id, &format!("{kind}_answered"), None, score.to_string());
+        match next {
+            Some("survey.nps_question") => {
+                let buttons = (0..=10)
+                    .map(|n| Button {
+                        label: n.to_string(),
+                        payload: format!("{}:{id}:{n}", payload::NPS),
+                    })
+                    .collect();
+                let text = self.text(&locale, "survey.nps_question", &[]);
+                w.send(
+                    Destination::Customer { chat: chat.clone() },
+                    text,
+                    buttons,
+                    Some(id),
+                );
+            }
+            Some(key) => say(w, &locale, key, Some(id)),
+            None => say(w, &locale, "survey.thanks", Some(id)),
+        }
+        if kind == payload::CSAT && score <= 2 {
+            self.low_score(w, id, score, &name)?;
+        }
+        Ok(())
+    }
+
+    /// Service recovery: a CSAT of 1 or 2 alerts the staff space (and reopens the ticket
+    /// when configured).
+    fn low_score(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        score: u8,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let alert = self.staff(
+            "staff.survey_low",
+            &[
+                ("ticket", &id.to_string()),
+                ("score", &score.to_string()),
+                ("name", name),
+            ],
+        );
+        w.send(Destination::StaffSpace, alert, vec![], Some(id));
+        if !self.cfg.survey.reopen_on_low_score {
+            return Ok(());
+        }
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.status = TicketStatus::Queued;
+        t.assignee = None;
+        t.reopened += 1;
+        t.resolution = None;
+        w.event(id, "reopened", None, format!("satisfaction {score}"));
+        let note = self.staff("staff.survey_reopened", &[("ticket", &id.to_string())]);
+        self.hand_off(w, id, &note, false)
+    }
+
+    /// A customer's message after the comment invitation: kept with the survey (not as a
+    /// message of the ticket), passed on to the staff when the score was low. Returns
+    /// whether it was taken as the comment.
+    fn survey_comment(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        text: &str,
+    ) -> Result<bool, StoreError> {
+        let (now, expiry) = (w.now, self.cfg.survey.expiry);
+        let Some(t) = w.ticket(id)? else {
+            return Ok(false);
+        };
+        let Some(s) = t.survey.as_mut() else {
+            return Ok(false);
+        };
+        if !s.awaiting_comment || now.since(s.sent_at) > expiry {
+            return Ok(false);
+        }
+        s.awaiting_comment = false;
+        s.comment = Some(text.to_string());
+        let low = s.csat.is_some_and(|c| c <= 2);
+        let (locale, chat, name) = (t.locale.clone(), t.chat.clone(), t.customer_name.clone());
+        w.touch(id);
+        w.event(id, "survey_comment", None, String::new());
+        let thanks = self.text(&locale, "survey.thanks_comment", &[]);
+        w.send(Destination::Customer { chat }, thanks, vec![], Some(id));
+        if low {
+            let text = self.staff(
+                "staff.survey_comment",
+                &[
+                    ("ticket", &id.to_string()),
+                    ("name", &name),
+                    ("comment", text),
+                ],
+            );
+            w.send(Destination::StaffSpace, text, vec![], Some(id));
+        }
+        Ok(true)
     }
 
     fn release(&self, w: &mut Work<'_>, id: TicketId, agent: &Agent) -> Result<(), StoreError> {

@@ -20,7 +20,7 @@ pub mod desk;
 pub mod prompts;
 pub mod store;
 
-pub use config::DeskConfig;
+pub use config::{DeskConfig, SurveyConfig};
 pub use desk::{Desk, Event};
 pub use store::{
     Committed, Job, JobId, JobKind, MemoryStore, OutboxId, Store, StoreError, Transition,

@@ -71,6 +71,19 @@ pub enum JobKind {
         /// The ticket.
         ticket: TicketId,
     },
+    /// Send the satisfaction survey of a ticket resolved at `resolved_at` (if it is still
+    /// that resolution: a reopened ticket cancels its survey).
+    SurveySend {
+        /// The ticket.
+        ticket: TicketId,
+        /// When it was resolved.
+        resolved_at: Timestamp,
+    },
+    /// Remind the customer once of an unanswered survey.
+    SurveyReminder {
+        /// The ticket.
+        ticket: TicketId,
+    },
 }
 
 /// A timer.

@@ -347,11 +347,14 @@ fn self_service_yes_resolves_as_deflected() {
     assert_eq!(t.status, TicketStatus::Resolved);
     assert_eq!(t.resolution, Some(Resolution::SelfService));
     assert!(s.said("Glad it helped! Ticket T-1 is closed."));
-    // The timer that was set does nothing now.
+    // The timer that was set does nothing now; the survey follows a self-service
+    // resolution too.
     s.take_sent();
     s.wait(Millis::hours(1));
     assert_eq!(s.ticket(1).status, TicketStatus::Resolved);
-    assert!(s.take_sent().is_empty());
+    let sent = s.take_sent();
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert!(sent[0].starts_with("customer ann: How happy are you"), "{sent:#?}");
     // A second press changes nothing and says so.
     s.customer_press("ann", "yes:T-1");
     assert_eq!(
@@ -861,4 +864,179 @@ fn old_cards_of_a_closed_ticket_are_answered_not_obeyed() {
             4
         ]
     );
+}
+
+fn survey_sim(survey: switchboard_desk::SurveyConfig) -> Sim {
+    Sim::with(DeskConfig {
+        survey,
+        ..DeskConfig::default()
+    })
+}
+
+#[test]
+fn the_survey_follows_the_resolution_once_and_keeps_its_answers() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.take_sent();
+    // Not before the delay (10 minutes by default)...
+    s.wait(Millis::mins(9));
+    assert!(s.take_sent().is_empty());
+    s.wait(Millis::mins(1));
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: How happy are you with how we handled ticket T-1? [1 – very unhappy] [2 – unhappy] [3 – okay] [4 – happy] [5 – very happy]".to_string()]
+    );
+    s.customer_press("ann", "csat:T-1:4");
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: Thank you! Is there anything you would like to add? Just write it here.".to_string()]
+    );
+    // The comment is kept with the survey, not as a message, and reopens nothing.
+    let before = s.store.messages(TicketId(1)).unwrap().len();
+    s.customer("ann", "Quick and friendly, thanks!");
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: Thank you, we have passed your comment on to the team.".to_string()]
+    );
+    let t = s.ticket(1);
+    assert_eq!(t.status, TicketStatus::Resolved);
+    let survey = t.survey.unwrap();
+    assert_eq!(survey.csat, Some(4));
+    assert_eq!(survey.comment.as_deref(), Some("Quick and friendly, thanks!"));
+    assert_eq!(s.store.messages(TicketId(1)).unwrap().len(), before);
+    // A second press changes nothing and says so; after the expiry presses are refused.
+    s.customer_press("ann", "csat:T-1:1");
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: You already answered this question, thank you. Your answer stays as it was.".to_string()]
+    );
+    assert_eq!(s.ticket(1).survey.unwrap().csat, Some(4));
+    // One survey per ticket: reopened and closed again, no second one.
+    s.customer("ann", "it broke again");
+    s.agent("alice", Some(1), "/close");
+    s.take_sent();
+    s.wait(Millis::hours(1));
+    assert!(!s.said("How happy"), "{:#?}", s.sent);
+}
+
+#[test]
+fn a_survey_expires_and_a_reopen_cancels_one_not_yet_sent() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.wait(Millis::mins(10));
+    s.wait(Millis::hours(24 * 7 + 1));
+    s.take_sent();
+    s.customer_press("ann", "csat:T-1:5");
+    assert_eq!(
+        s.take_sent(),
+        vec!["customer ann: Sorry, this survey has closed. You can always write to us here.".to_string()]
+    );
+    assert_eq!(s.ticket(1).survey.unwrap().csat, None);
+
+    s.customer("bob", "hello");
+    s.agent("alice", Some(2), "/close");
+    s.wait(Millis::mins(5));
+    s.customer("bob", "wait, one more thing");
+    s.take_sent();
+    s.wait(Millis::mins(10));
+    assert!(!s.said("How happy"), "cancelled: {:#?}", s.sent);
+    assert!(s.ticket(2).survey.is_none());
+    // Forged or malformed presses are stale.
+    s.customer_press("bob", "csat:T-2:9");
+    s.customer_press("bob", "csat:T-2:x");
+    s.customer_press("bob", "csat:T-1:5");
+    assert_eq!(
+        s.take_sent(),
+        vec![
+            "customer bob: That button no longer applies.".to_string(),
+            "customer bob: That button no longer applies.".to_string(),
+            "customer bob: That button belongs to someone else's conversation.".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn a_low_score_alerts_the_staff_with_the_comment_and_can_reopen() {
+    let mut s = survey_sim(switchboard_desk::SurveyConfig {
+        delay: Millis(0),
+        reopen_on_low_score: true,
+        ..Default::default()
+    });
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    // Delay 0: the question comes with the closing.
+    assert!(s.said("How happy are you with how we handled ticket T-1?"));
+    s.take_sent();
+    s.customer_press("ann", "csat:T-1:2");
+    let sent = s.take_sent();
+    assert!(
+        sent.contains(&"staff: Low satisfaction on T-1: 2 of 5 from ann.".to_string()),
+        "{sent:#?}"
+    );
+    let t = s.ticket(1);
+    assert_eq!((t.status, t.reopened), (TicketStatus::Queued, 1));
+    assert!(sent.iter().any(|l| l.starts_with("staff T-1: T-1 is open again after a low satisfaction score.")), "{sent:#?}");
+    // The ticket is open again: the next message is a message of the ticket, not a comment.
+    s.customer("ann", "The refund never came");
+    assert!(s.ticket(1).survey.unwrap().comment.is_none());
+    assert!(s.said("staff T-1: ann: The refund never came"), "{:#?}", s.sent);
+
+    // Without reopening, the comment reaches the staff space.
+    let mut s = survey_sim(switchboard_desk::SurveyConfig {
+        delay: Millis(0),
+        ..Default::default()
+    });
+    s.customer("bob", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.customer_press("bob", "csat:T-1:1");
+    s.take_sent();
+    s.customer("bob", "Nobody read my messages");
+    assert!(s.said("staff: bob commented on T-1: Nobody read my messages"), "{:#?}", s.sent);
+    assert_eq!(s.ticket(1).status, TicketStatus::Resolved);
+}
+
+#[test]
+fn nps_follows_csat_and_one_reminder_goes_out() {
+    let mut s = survey_sim(switchboard_desk::SurveyConfig {
+        nps: true,
+        reminder: Millis::hours(24),
+        ..Default::default()
+    });
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.wait(Millis::mins(10));
+    s.take_sent();
+    // The reminder, once.
+    s.wait(Millis::hours(24));
+    assert_eq!(s.sent.len(), 1, "{:#?}", s.sent);
+    assert!(s.sent[0].starts_with("customer ann: A quick reminder: how happy are you with how we handled ticket T-1? [1 – very unhappy]"));
+    s.wait(Millis::hours(48));
+    assert_eq!(s.take_sent().len(), 1);
+    // NPS before CSAT is refused; then CSAT, NPS, comment.
+    s.customer_press("ann", "nps:T-1:9");
+    s.customer_press("ann", "csat:T-1:5");
+    s.customer_press("ann", "nps:T-1:10");
+    let sent = s.take_sent();
+    assert_eq!(sent[0], "customer ann: That button no longer applies.");
+    assert_eq!(
+        sent[1],
+        "customer ann: How likely are you to recommend us to a friend or colleague? 0 = not at all, 10 = extremely likely. [0] [1] [2] [3] [4] [5] [6] [7] [8] [9] [10]"
+    );
+    assert!(sent[2].contains("anything you would like to add"), "{sent:#?}");
+    let survey = s.ticket(1).survey.unwrap();
+    assert_eq!((survey.csat, survey.nps), (Some(5), Some(10)));
+    // Answered: no reminder for a survey answered before it.
+    let mut s = survey_sim(switchboard_desk::SurveyConfig {
+        reminder: Millis::hours(1),
+        ..Default::default()
+    });
+    s.customer("bob", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.wait(Millis::mins(10));
+    s.customer_press("bob", "csat:T-1:5");
+    s.take_sent();
+    s.wait(Millis::hours(2));
+    assert!(!s.said("reminder"), "{:#?}", s.sent);
 }

@@ -26,7 +26,9 @@ pub mod ticket;
 
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
 pub use io::{Attachment, Button, Destination, Inbound, MediaKind, Outbound, Place, Sender, What};
-pub use ticket::{Agent, Author, Customer, Message, Resolution, Ticket, TicketEvent, TicketStatus};
+pub use ticket::{
+    Agent, Author, Customer, Message, Resolution, Survey, Ticket, TicketEvent, TicketStatus,
+};
 
 /// An error in a name written by a person (in config, rules or a command line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -150,8 +150,37 @@ pub struct Ticket {
     /// When the customer was last told they are sending too fast (to tell them once).
     #[serde(default)]
     pub throttled_at: Option<Timestamp>,
+    /// The satisfaction survey, once sent (one per ticket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
     /// Bumped on every change; the store refuses a write based on an older version.
     pub version: u64,
+}
+
+/// A ticket's satisfaction survey: CSAT 1-5, optionally NPS 0-10, and a comment. Kept on
+/// the ticket (one per ticket), not in its conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Survey {
+    /// When the first question went out.
+    pub sent_at: Timestamp,
+    /// The CSAT answer, 1 (very unhappy) to 5 (very happy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<u8>,
+    /// The NPS answer, 0 to 10, when NPS is asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nps: Option<u8>,
+    /// The customer's comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// When the CSAT question was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<Timestamp>,
+    /// Whether the one reminder went out.
+    #[serde(default)]
+    pub reminded: bool,
+    /// The customer was invited to comment: their next message is the comment.
+    #[serde(default)]
+    pub awaiting_comment: bool,
 }
 
 /// Who wrote a message of a ticket.
