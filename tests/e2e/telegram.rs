@@ -104,7 +104,7 @@ async fn a_ticket_from_a_private_chat_to_a_topic_claimed_relayed_noted_and_close
     let bea = fake.user(7, "Bea", None);
     let cal = fake.user(8, "Cal", None);
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), &fake, "");
+    let cfg = config(dir.path(), &fake, "[desk.survey]\ndelay = \"0\"\n");
     let svc = start(dir.path(), &cfg).await;
 
     // /start greets without a ticket.
@@ -216,7 +216,13 @@ async fn a_ticket_from_a_private_chat_to_a_topic_claimed_relayed_noted_and_close
         .iter()
         .map(|s| s.text.clone())
         .collect();
-    assert_eq!(to_ann.len(), before + 1, "{to_ann:#?}");
+    // Since the note: only the closing message and the survey question.
+    assert!(
+        to_ann[before..]
+            .iter()
+            .all(|t| t.contains("as solved") || t.contains("How happy")),
+        "{to_ann:#?}"
+    );
     assert!(
         to_ann
             .iter()
@@ -225,6 +231,39 @@ async fn a_ticket_from_a_private_chat_to_a_topic_claimed_relayed_noted_and_close
     assert_eq!(
         svc.store.ticket(TicketId(1)).unwrap().unwrap().status,
         TicketStatus::Resolved
+    );
+    // The survey (delay 0 here): a low score alerts the staff group, with the comment.
+    let survey = sent(&fake, "the survey", |s| {
+        s.chat_id == ann.id && s.buttons.len() == 5
+    })
+    .await;
+    assert!(survey.text.contains("How happy"), "{}", survey.text);
+    fake.press_button(&ann, ann.id, survey.message_id, "1 – very unhappy");
+    sent(&fake, "the low-score alert", |s| {
+        s.chat_id == STAFF
+            && s.thread_id.is_none()
+            && s.text.contains("Low satisfaction on T-1: 1 of 5 from Ann")
+    })
+    .await;
+    sent(
+        &fake,
+        "the comment invitation",
+        to(ann.id, "anything you would like to add"),
+    )
+    .await;
+    fake.private_text(&ann, "It took three days to get an answer.");
+    sent(
+        &fake,
+        "the comment passed on",
+        to(STAFF, "Ann commented on T-1: It took three days"),
+    )
+    .await;
+    let t = svc.store.ticket(TicketId(1)).unwrap().unwrap();
+    let s = t.survey.unwrap();
+    assert_eq!(s.csat, Some(1));
+    assert_eq!(
+        s.comment.as_deref(),
+        Some("It took three days to get an answer.")
     );
     // Every update was confirmed.
     assert!(fake.wait_until(WAIT, |f| f.pending_updates() == 0).await);
