@@ -95,6 +95,18 @@ fn round(config: &Path, data: &Path, lines: &[String], kill_after: usize) -> Has
 fn check(data: &Path, acked: &HashSet<String>, seed: u64) {
     let store = SledStore::open(data)
         .unwrap_or_else(|e| panic!("seed {seed}: the store must reopen after a kill: {e}"));
+    let max = store
+        .tickets(None)
+        .unwrap()
+        .iter()
+        .map(|t| t.id.0)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        store.last_ticket_id().unwrap() >= max,
+        "seed {seed}: the last ticket number {} is below a stored ticket T-{max}: new tickets would overwrite old ones",
+        store.last_ticket_id().unwrap()
+    );
     let mut seen: HashMap<String, TicketId> = HashMap::new();
     let mut per_customer: HashMap<String, Vec<TicketId>> = HashMap::new();
     for t in store.tickets(None).unwrap() {
@@ -136,20 +148,43 @@ fn check(data: &Path, acked: &HashSet<String>, seed: u64) {
         );
     }
     for text in acked {
-        assert!(
-            seen.contains_key(text),
-            "seed {seed}: acknowledged message {text:?} is not in the store"
-        );
+        if !seen.contains_key(text) {
+            let dump: Vec<String> = store
+                .tickets(None)
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    let first = store
+                        .messages(t.id)
+                        .unwrap()
+                        .first()
+                        .map(|m| m.text.clone())
+                        .unwrap_or_default();
+                    format!("{} {} v{} {:?}", t.id, t.customer.id, t.version, first)
+                })
+                .collect();
+            panic!(
+                "seed {seed}: acknowledged message {text:?} is not in the store; last ticket id {}; tickets:\n{}",
+                store.last_ticket_id().unwrap(),
+                dump.join("\n")
+            );
+        }
     }
 }
 
 #[test]
 fn killing_the_service_loses_and_duplicates_nothing_it_acknowledged() {
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
+    // CRASH_SEED replays a failure's kill points.
+    let seed = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("switchboard.toml");
@@ -182,7 +217,12 @@ fn killing_the_service_loses_and_duplicates_nothing_it_acknowledged() {
         } else {
             5 + rng.below(200) as usize
         };
-        acked.extend(round(&config, &data, &lines, kill_after));
+        let got = round(&config, &data, &lines, kill_after);
+        eprintln!(
+            "round {r}: kill after {kill_after} lines, {} acknowledged",
+            got.len()
+        );
+        acked.extend(got);
         check(&data, &acked, seed);
     }
     assert!(

@@ -44,6 +44,9 @@ impl Service {
                 Err(StoreError::Conflict { ticket, .. }) => {
                     tracing::debug!(%ticket, "version conflict; handling the event again");
                 }
+                Err(StoreError::RosterConflict { .. }) => {
+                    tracing::debug!("roster conflict; handling the event again");
+                }
                 Err(e) => return Err(e).context("writing the store"),
             }
         }

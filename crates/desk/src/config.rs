@@ -87,6 +87,57 @@ pub struct DeskConfig {
     pub tiers: BTreeMap<String, String>,
     /// The satisfaction survey after a ticket is resolved.
     pub survey: SurveyConfig,
+    /// How handed-off tickets reach agents.
+    pub assignment: AssignmentConfig,
+}
+
+/// How tickets in the queue reach agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignMode {
+    /// Agents pick from the queue (Claim button, `/claim`).
+    Claim,
+    /// Each ticket goes to the available agent who has been given the fewest so far.
+    RoundRobin,
+    /// Each ticket goes to the available agent with the fewest open tickets.
+    LeastLoaded,
+}
+
+/// One agent for automatic assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// The name customers and colleagues see.
+    pub name: String,
+    /// Categories the agent takes; empty: all.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Open tickets at once; absent: `default_capacity`.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}
+
+/// `[desk.assignment]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssignmentConfig {
+    /// `claim`, `round_robin` or `least_loaded`.
+    pub mode: AssignMode,
+    /// Open tickets an agent holds at once unless their entry says otherwise.
+    pub default_capacity: u32,
+    /// Agents who take tickets automatically, by platform identity
+    /// (`"telegram:7" = { name = "Alice", skills = ["billing"], capacity = 3 }`).
+    pub agents: BTreeMap<String, AgentConfig>,
+}
+
+impl Default for AssignmentConfig {
+    fn default() -> Self {
+        AssignmentConfig {
+            mode: AssignMode::Claim,
+            default_capacity: 5,
+            agents: BTreeMap::new(),
+        }
+    }
 }
 
 /// `[desk.survey]`: the follow-up survey.
@@ -141,6 +192,7 @@ impl Default for DeskConfig {
             first_response: Targets::default(),
             tiers: BTreeMap::new(),
             survey: SurveyConfig::default(),
+            assignment: AssignmentConfig::default(),
         }
     }
 }

@@ -75,6 +75,7 @@ macro_rules! store_contract_tests {
             reads_see_unflushed_commits,
             links_written_outside_commits_are_found,
             channel_state_is_set_replaced_and_removed,
+            roster_writes_follow_the_stored_version,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -620,6 +621,10 @@ pub fn conflicting_commit_applies_nothing(store: &dyn Store) {
         jobs: vec![job(50, 2)],
         done_jobs: jobs_before.iter().map(|(id, _)| *id).collect(),
         links: vec![("thread:9".into(), TicketId(2))],
+        roster: Some(crate::Roster {
+            version: 1,
+            ..Default::default()
+        }),
     };
     assert!(matches!(
         store.commit(&bad),
@@ -640,6 +645,7 @@ pub fn conflicting_commit_applies_nothing(store: &dyn Store) {
     assert_eq!(store.last_ticket_id().unwrap(), 1);
     assert_eq!(store.agent("zed").unwrap(), None);
     assert_eq!(store.linked_ticket("thread:9").unwrap(), None);
+    assert_eq!(store.roster().unwrap().version, 0);
     assert_eq!(
         store.latest_ticket(&party("u9"), &chat("c9")).unwrap(),
         None
@@ -1024,6 +1030,43 @@ pub fn channel_state_is_set_replaced_and_removed(store: &dyn Store) {
         store.channel_state("telegram:topic:6").unwrap().as_deref(),
         Some("18|T-6")
     );
+}
+
+/// The roster is versioned like a ticket: a write based on an old version changes nothing.
+pub fn roster_writes_follow_the_stored_version(store: &dyn Store) {
+    assert_eq!(store.roster().unwrap(), crate::Roster::default());
+    let mut r = crate::Roster {
+        version: 1,
+        ..Default::default()
+    };
+    r.away.insert("telegram:7".into());
+    r.assigned.insert("telegram:8".into(), 3);
+    commit(
+        store,
+        Transition {
+            roster: Some(r.clone()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(store.roster().unwrap(), r);
+    // A second writer that read version 0 is refused, and nothing of its commit applies.
+    let stale = Transition {
+        roster: Some(crate::Roster {
+            version: 1,
+            ..Default::default()
+        }),
+        tickets: vec![ticket(9, "u", "c", TicketStatus::Queued, 1)],
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.commit(&stale),
+        Err(StoreError::RosterConflict {
+            stored: 1,
+            expected: 0
+        })
+    ));
+    assert_eq!(store.ticket(TicketId(9)).unwrap(), None);
+    assert_eq!(store.roster().unwrap(), r);
 }
 
 #[cfg(test)]

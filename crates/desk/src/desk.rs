@@ -18,12 +18,14 @@
 //! - A message within `reopen_window` after resolution reopens it; later, it opens a new
 //!   ticket that names the old one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use crate::config::AssignMode;
+use crate::store::Roster;
 use switchboard_domain::{
     Agent, Attachment, Author, Button, Category, ChatId, Customer, Destination, Inbound, Message,
-    Millis, Outbound, PartyId, Place, Priority, Resolution, Sender, Survey, Ticket, TicketEvent,
-    TicketId, TicketStatus, Tier, Timestamp, What,
+    Millis, Outbound, PartyId, Place, Platform, Priority, Resolution, Sender, Survey, Ticket,
+    TicketEvent, TicketId, TicketStatus, Tier, Timestamp, What,
 };
 use switchboard_triage::normalize::guess_language;
 use switchboard_triage::{Context, Engine, Signal, Verdict};
@@ -81,6 +83,8 @@ enum Command {
     Category(String),
     Transfer(String),
     Queue,
+    Away,
+    Back,
     Unknown(String),
 }
 
@@ -101,6 +105,8 @@ fn parse_command(text: &str) -> Option<Command> {
         "category" => Command::Category(arg.to_string()),
         "transfer" => Command::Transfer(arg.trim_start_matches('@').to_string()),
         "queue" => Command::Queue,
+        "away" => Command::Away,
+        "back" => Command::Back,
         _ => Command::Unknown(format!("/{name}")),
     })
 }
@@ -826,6 +832,228 @@ impl Desk {
             ],
             Some(id),
         );
+        self.auto_assign(w, id, None)?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ assignment
+
+    /// The agents configured for automatic assignment, in config order: (party key, agent,
+    /// skills, capacity).
+    fn roster_agents(&self) -> Vec<(String, Agent, &[String], usize)> {
+        let a = &self.cfg.assignment;
+        a.agents
+            .iter()
+            .filter_map(|(key, c)| {
+                let (platform, id) = key.split_once(':')?;
+                let platform = platform.parse::<Platform>().ok()?;
+                let agent = Agent {
+                    id: PartyId::new(platform, id),
+                    name: c.name.clone(),
+                };
+                let cap = c.capacity.unwrap_or(a.default_capacity) as usize;
+                Some((key.clone(), agent, c.skills.as_slice(), cap))
+            })
+            .collect()
+    }
+
+    /// Open tickets per agent, as this event leaves them.
+    fn loads(&self, w: &mut Work<'_>) -> Result<HashMap<PartyId, usize>, StoreError> {
+        let mut holder: BTreeMap<TicketId, PartyId> = BTreeMap::new();
+        for t in w.store.tickets(Some(TicketStatus::Claimed))? {
+            if let Some(a) = t.assignee {
+                holder.insert(t.id, a.id);
+            }
+        }
+        for (id, t) in &w.tickets {
+            match (&t.status, &t.assignee) {
+                (TicketStatus::Claimed, Some(a)) => {
+                    holder.insert(*id, a.id.clone());
+                }
+                _ => {
+                    holder.remove(id);
+                }
+            }
+        }
+        let mut loads = HashMap::new();
+        for who in holder.into_values() {
+            *loads.entry(who).or_insert(0) += 1;
+        }
+        Ok(loads)
+    }
+
+    /// The roster this event writes (read once, version bumped).
+    fn roster_mut<'w>(&self, w: &'w mut Work<'_>) -> Result<&'w mut Roster, StoreError> {
+        if w.tx.roster.is_none() {
+            let mut r = w.store.roster()?;
+            r.version += 1;
+            w.tx.roster = Some(r);
+        }
+        // Set just above when it was missing.
+        Ok(w.tx.roster.get_or_insert_with(Roster::default))
+    }
+
+    fn roster_now(&self, w: &Work<'_>) -> Result<Roster, StoreError> {
+        match &w.tx.roster {
+            Some(r) => Ok(r.clone()),
+            None => w.store.roster(),
+        }
+    }
+
+    /// Gives a queued ticket to an available agent (round robin or least loaded); `except`
+    /// is left out (the agent who just released it). Returns whether it was assigned.
+    fn auto_assign(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        except: Option<&PartyId>,
+    ) -> Result<bool, StoreError> {
+        let mode = self.cfg.assignment.mode;
+        if mode == AssignMode::Claim {
+            return Ok(false);
+        }
+        let Some(t) = w.ticket(id)?.cloned() else {
+            return Ok(false);
+        };
+        if t.status != TicketStatus::Queued {
+            return Ok(false);
+        }
+        let loads = self.loads(w)?;
+        let roster = self.roster_now(w)?;
+        let pick = self
+            .roster_agents()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (key, agent, skills, cap))| {
+                !roster.away.contains(key)
+                    && except != Some(&agent.id)
+                    && (skills.is_empty() || skills.iter().any(|s| s == t.category.as_str()))
+                    && loads.get(&agent.id).copied().unwrap_or(0) < *cap
+            })
+            .min_by_key(|(i, (key, agent, _, _))| {
+                let given = roster.assigned.get(key).copied().unwrap_or(0);
+                let load = loads.get(&agent.id).copied().unwrap_or(0) as u64;
+                match mode {
+                    AssignMode::LeastLoaded => (load, given, *i),
+                    _ => (given, load, *i),
+                }
+            });
+        let Some((_, (key, agent, _, _))) = pick else {
+            return Ok(false);
+        };
+        self.assign(w, id, &key, &agent, mode)?;
+        Ok(true)
+    }
+
+    fn assign(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        key: &str,
+        agent: &Agent,
+        mode: AssignMode,
+    ) -> Result<(), StoreError> {
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.status = TicketStatus::Claimed;
+        t.assignee = Some(agent.clone());
+        let how = match mode {
+            AssignMode::RoundRobin => "round robin",
+            AssignMode::LeastLoaded => "least loaded",
+            AssignMode::Claim => "claim",
+        };
+        w.event(id, "assigned", None, format!("{} ({how})", agent.name));
+        *self
+            .roster_mut(w)?
+            .assigned
+            .entry(key.to_string())
+            .or_insert(0) += 1;
+        self.tell(
+            w,
+            Some(id),
+            "staff.assigned",
+            &[
+                ("ticket", &id.to_string()),
+                ("agent", &agent.name),
+                ("mode", how),
+            ],
+        );
+        Ok(())
+    }
+
+    /// An agent has room again: the waiting tickets first in the queue (priority, then
+    /// waiting time) that they can take go to them, up to their capacity.
+    fn fill(&self, w: &mut Work<'_>, who: &Agent) -> Result<(), StoreError> {
+        let mode = self.cfg.assignment.mode;
+        if mode == AssignMode::Claim {
+            return Ok(());
+        }
+        let Some((key, agent, skills, cap)) = self
+            .roster_agents()
+            .into_iter()
+            .find(|(_, a, _, _)| a.id == who.id)
+        else {
+            return Ok(());
+        };
+        if self.roster_now(w)?.away.contains(&key) {
+            return Ok(());
+        }
+        let mut waiting: BTreeMap<TicketId, Ticket> = w
+            .store
+            .tickets(Some(TicketStatus::Queued))?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        for (id, t) in &w.tickets {
+            if t.status == TicketStatus::Queued {
+                waiting.insert(*id, t.clone());
+            } else {
+                waiting.remove(id);
+            }
+        }
+        let mut queue: Vec<Ticket> = waiting
+            .into_values()
+            .filter(|t| skills.is_empty() || skills.iter().any(|s| s == t.category.as_str()))
+            .collect();
+        queue.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then(a.handed_off_at.cmp(&b.handed_off_at))
+                .then(a.id.cmp(&b.id))
+        });
+        for t in queue {
+            if self.loads(w)?.get(&agent.id).copied().unwrap_or(0) >= cap {
+                break;
+            }
+            self.assign(w, t.id, &key, &agent, mode)?;
+        }
+        Ok(())
+    }
+
+    /// `/away` and `/back`.
+    fn presence(
+        &self,
+        w: &mut Work<'_>,
+        agent: &Agent,
+        away: bool,
+        here: Option<TicketId>,
+    ) -> Result<(), StoreError> {
+        let key = agent.id.to_string();
+        let r = self.roster_mut(w)?;
+        if away {
+            r.away.insert(key);
+        } else {
+            r.away.remove(&key);
+        }
+        let reply = self.staff(
+            if away { "staff.away" } else { "staff.back" },
+            &[("agent", &agent.name)],
+        );
+        self.staff_reply(w, here, reply);
+        if !away {
+            self.fill(w, agent)?;
+        }
         Ok(())
     }
 
@@ -1122,6 +1350,9 @@ impl Desk {
         let agent = self.agent_of(w, &inb.from);
         let named = self.staff_ticket(w, &inb.place)?;
         let command = parse_command(&text);
+        if matches!(command, Some(Command::Away | Command::Back)) {
+            return self.presence(w, &agent, command == Some(Command::Away), named);
+        }
         if command == Some(Command::Queue) {
             return self.queue(w, named);
         }
@@ -1161,6 +1392,7 @@ impl Desk {
             Some(Command::Category(c)) => self.set_category(w, rules, id, &agent, &c),
             Some(Command::Transfer(n)) => self.transfer(w, id, &agent, &n),
             Some(Command::Queue) => self.queue(w, Some(id)),
+            Some(Command::Away | Command::Back) => Ok(()),
             Some(Command::Unknown(c)) => {
                 self.tell(w, Some(id), "staff.unknown_command", &[("command", &c)]);
                 Ok(())
@@ -1412,7 +1644,13 @@ impl Desk {
             "staff.closed",
             &[("agent", &agent.name), ("ticket", &id.to_string())],
         );
-        self.schedule_survey(w, id)
+        self.schedule_survey(w, id)?;
+        // The closing agent has room for the next waiting ticket.
+        let owner = w
+            .ticket(id)?
+            .and_then(|t| t.assignee.clone())
+            .unwrap_or_else(|| agent.clone());
+        self.fill(w, &owner)
     }
 
     // ---------------------------------------------------------------- survey
@@ -1695,6 +1933,7 @@ impl Desk {
                     )],
                     Some(id),
                 );
+                self.auto_assign(w, id, Some(&agent.id))?;
             }
             (TicketStatus::Claimed, Some(owner)) => {
                 let owner = owner.name.clone();

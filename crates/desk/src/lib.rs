@@ -13,6 +13,8 @@
 
 #![warn(missing_docs)]
 
+/// Business hours for SLA clocks: open time, due times, and due times in words.
+pub mod calendar;
 pub mod config;
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -20,8 +22,8 @@ pub mod desk;
 pub mod prompts;
 pub mod store;
 
-pub use config::{DeskConfig, SurveyConfig};
+pub use config::{AgentConfig, AssignMode, AssignmentConfig, DeskConfig, SurveyConfig};
 pub use desk::{Desk, Event};
 pub use store::{
-    Committed, Job, JobId, JobKind, MemoryStore, OutboxId, Store, StoreError, Transition,
+    Committed, Job, JobId, JobKind, MemoryStore, OutboxId, Roster, Store, StoreError, Transition,
 };

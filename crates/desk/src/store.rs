@@ -47,9 +47,32 @@ pub enum StoreError {
         /// The newest this program knows.
         supported: u32,
     },
+    /// Another writer changed the agents' roster since it was read: read again and retry.
+    #[error(
+        "the agents' roster was changed by someone else (stored version {stored}, expected {expected}); retry"
+    )]
+    RosterConflict {
+        /// The version in the store.
+        stored: u64,
+        /// The version the write was based on.
+        expected: u64,
+    },
     /// Any other I/O problem.
     #[error("store I/O failed: {0}")]
     Io(String),
+}
+
+/// The agents' shared state for assignment: who is away, and how many tickets each was
+/// given by round robin (so that the next goes to whoever has had the fewest). Written by
+/// transitions like a ticket, with a version that must follow the stored one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roster {
+    /// Bumped on every change (0: never written).
+    pub version: u64,
+    /// Agents (party keys, `telegram:7`) who are away: they get nothing new.
+    pub away: std::collections::BTreeSet<String>,
+    /// Tickets given to each agent (party key) by automatic assignment.
+    pub assigned: std::collections::BTreeMap<String, u64>,
 }
 
 /// A unique, increasing id of an outbox entry (assigned by the store at commit).
@@ -119,6 +142,8 @@ pub struct Transition {
     pub done_jobs: Vec<JobId>,
     /// Platform references (a thread, a message id) that point at a ticket.
     pub links: Vec<(String, TicketId)>,
+    /// The agents' roster to write; its `version` must be one more than the stored one.
+    pub roster: Option<Roster>,
 }
 
 impl Transition {
@@ -180,6 +205,8 @@ pub trait Store: Send + Sync {
     fn channel_state(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets (`Some`) or removes (`None`) a channel's state. Durable with the next flush.
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
+    /// The agents' roster (the default, version 0, when never written).
+    fn roster(&self) -> Result<Roster, StoreError>;
 }
 
 #[derive(Default)]
@@ -196,6 +223,7 @@ struct Memory {
     outbox: BTreeMap<OutboxId, Outbound>,
     next_id: u64,
     channel: HashMap<String, String>,
+    roster: Roster,
 }
 
 /// A store in memory: for the desk's tests and the store contract suite. Not durable.
@@ -215,6 +243,17 @@ impl MemoryStore {
         // and writes after), so a poisoned lock is safe to use.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Checks the roster write of `t` (if any) against the stored roster's version.
+pub fn check_roster(t: &Transition, stored: u64) -> Result<(), StoreError> {
+    if let Some(r) = &t.roster {
+        let expected = r.version.saturating_sub(1);
+        if stored != expected {
+            return Err(StoreError::RosterConflict { stored, expected });
+        }
+    }
+    Ok(())
 }
 
 /// Checks every ticket write of `t` against the stored versions.
@@ -286,6 +325,10 @@ impl Store for MemoryStore {
     fn commit(&self, t: &Transition) -> Result<Committed, StoreError> {
         let mut m = self.lock();
         check_versions(t, |id| m.tickets.get(&id).map(|x| x.version))?;
+        check_roster(t, m.roster.version)?;
+        if let Some(r) = &t.roster {
+            m.roster = r.clone();
+        }
         if let Some(k) = &t.seen {
             m.seen.insert(k.clone());
         }
@@ -369,6 +412,10 @@ impl Store for MemoryStore {
 
     fn channel_state(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self.lock().channel.get(key).cloned())
+    }
+
+    fn roster(&self) -> Result<Roster, StoreError> {
+        Ok(self.lock().roster.clone())
     }
 
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {

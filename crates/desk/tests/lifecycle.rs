@@ -354,7 +354,10 @@ fn self_service_yes_resolves_as_deflected() {
     assert_eq!(s.ticket(1).status, TicketStatus::Resolved);
     let sent = s.take_sent();
     assert_eq!(sent.len(), 1, "{sent:#?}");
-    assert!(sent[0].starts_with("customer ann: How happy are you"), "{sent:#?}");
+    assert!(
+        sent[0].starts_with("customer ann: How happy are you"),
+        "{sent:#?}"
+    );
     // A second press changes nothing and says so.
     s.customer_press("ann", "yes:T-1");
     assert_eq!(
@@ -426,7 +429,12 @@ fn claim_relay_note_and_close() {
     s.customer("ann", "My parcel never arrived");
     s.take_sent();
     s.agent_press("alice", 1, "claim:T-1");
-    assert_eq!(s.ticket(1).assignee.unwrap().name, "alice");
+    assert_eq!(
+        s.ticket(1).assignee.map(|a| a.name).as_deref(),
+        Some("alice"),
+        "{:#?}",
+        s.sent
+    );
     assert_eq!(
         s.take_sent(),
         vec!["staff T-1: alice claimed T-1.".to_string()]
@@ -560,7 +568,12 @@ fn only_the_owner_acts_on_a_claimed_ticket() {
     s.agent("bob", Some(1), "/close");
     assert_eq!(s.ticket(1).status, TicketStatus::Claimed);
     s.agent("bob", Some(1), "/release");
-    assert_eq!(s.ticket(1).assignee.unwrap().name, "alice");
+    assert_eq!(
+        s.ticket(1).assignee.map(|a| a.name).as_deref(),
+        Some("alice"),
+        "{:#?}",
+        s.sent
+    );
     s.take_sent();
 
     s.agent("alice", Some(1), "/transfer bob");
@@ -890,7 +903,10 @@ fn the_survey_follows_the_resolution_once_and_keeps_its_answers() {
     s.customer_press("ann", "csat:T-1:4");
     assert_eq!(
         s.take_sent(),
-        vec!["customer ann: Thank you! Is there anything you would like to add? Just write it here.".to_string()]
+        vec![
+            "customer ann: Thank you! Is there anything you would like to add? Just write it here."
+                .to_string()
+        ]
     );
     // The comment is kept with the survey, not as a message, and reopens nothing.
     let before = s.store.messages(TicketId(1)).unwrap().len();
@@ -903,7 +919,10 @@ fn the_survey_follows_the_resolution_once_and_keeps_its_answers() {
     assert_eq!(t.status, TicketStatus::Resolved);
     let survey = t.survey.unwrap();
     assert_eq!(survey.csat, Some(4));
-    assert_eq!(survey.comment.as_deref(), Some("Quick and friendly, thanks!"));
+    assert_eq!(
+        survey.comment.as_deref(),
+        Some("Quick and friendly, thanks!")
+    );
     assert_eq!(s.store.messages(TicketId(1)).unwrap().len(), before);
     // A second press changes nothing and says so; after the expiry presses are refused.
     s.customer_press("ann", "csat:T-1:1");
@@ -931,7 +950,10 @@ fn a_survey_expires_and_a_reopen_cancels_one_not_yet_sent() {
     s.customer_press("ann", "csat:T-1:5");
     assert_eq!(
         s.take_sent(),
-        vec!["customer ann: Sorry, this survey has closed. You can always write to us here.".to_string()]
+        vec![
+            "customer ann: Sorry, this survey has closed. You can always write to us here."
+                .to_string()
+        ]
     );
     assert_eq!(s.ticket(1).survey.unwrap().csat, None);
 
@@ -977,11 +999,19 @@ fn a_low_score_alerts_the_staff_with_the_comment_and_can_reopen() {
     );
     let t = s.ticket(1);
     assert_eq!((t.status, t.reopened), (TicketStatus::Queued, 1));
-    assert!(sent.iter().any(|l| l.starts_with("staff T-1: T-1 is open again after a low satisfaction score.")), "{sent:#?}");
+    assert!(
+        sent.iter()
+            .any(|l| l.starts_with("staff T-1: T-1 is open again after a low satisfaction score.")),
+        "{sent:#?}"
+    );
     // The ticket is open again: the next message is a message of the ticket, not a comment.
     s.customer("ann", "The refund never came");
     assert!(s.ticket(1).survey.unwrap().comment.is_none());
-    assert!(s.said("staff T-1: ann: The refund never came"), "{:#?}", s.sent);
+    assert!(
+        s.said("staff T-1: ann: The refund never came"),
+        "{:#?}",
+        s.sent
+    );
 
     // Without reopening, the comment reaches the staff space.
     let mut s = survey_sim(switchboard_desk::SurveyConfig {
@@ -993,7 +1023,11 @@ fn a_low_score_alerts_the_staff_with_the_comment_and_can_reopen() {
     s.customer_press("bob", "csat:T-1:1");
     s.take_sent();
     s.customer("bob", "Nobody read my messages");
-    assert!(s.said("staff: bob commented on T-1: Nobody read my messages"), "{:#?}", s.sent);
+    assert!(
+        s.said("staff: bob commented on T-1: Nobody read my messages"),
+        "{:#?}",
+        s.sent
+    );
     assert_eq!(s.ticket(1).status, TicketStatus::Resolved);
 }
 
@@ -1024,7 +1058,10 @@ fn nps_follows_csat_and_one_reminder_goes_out() {
         sent[1],
         "customer ann: How likely are you to recommend us to a friend or colleague? 0 = not at all, 10 = extremely likely. [0] [1] [2] [3] [4] [5] [6] [7] [8] [9] [10]"
     );
-    assert!(sent[2].contains("anything you would like to add"), "{sent:#?}");
+    assert!(
+        sent[2].contains("anything you would like to add"),
+        "{sent:#?}"
+    );
     let survey = s.ticket(1).survey.unwrap();
     assert_eq!((survey.csat, survey.nps), (Some(5), Some(10)));
     // Answered: no reminder for a survey answered before it.
@@ -1039,4 +1076,146 @@ fn nps_follows_csat_and_one_reminder_goes_out() {
     s.take_sent();
     s.wait(Millis::hours(2));
     assert!(!s.said("reminder"), "{:#?}", s.sent);
+}
+
+fn assigning(mode: switchboard_desk::AssignMode, agents: &[(&str, &[&str], Option<u32>)]) -> Sim {
+    let agents = agents
+        .iter()
+        .map(|(name, skills, cap)| {
+            (
+                format!("console:{name}"),
+                switchboard_desk::AgentConfig {
+                    name: name.to_string(),
+                    skills: skills.iter().map(|s| s.to_string()).collect(),
+                    capacity: *cap,
+                },
+            )
+        })
+        .collect();
+    Sim::with(DeskConfig {
+        assignment: switchboard_desk::AssignmentConfig {
+            mode,
+            default_capacity: 100,
+            agents,
+        },
+        ..DeskConfig::default()
+    })
+}
+
+/// Open tickets per agent name.
+fn held(s: &Sim) -> std::collections::BTreeMap<String, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for t in s.store.tickets(Some(TicketStatus::Claimed)).unwrap() {
+        *m.entry(t.assignee.unwrap().name).or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn round_robin_is_fair_over_many_tickets() {
+    use switchboard_desk::AssignMode;
+    let mut s = assigning(
+        AssignMode::RoundRobin,
+        &[
+            ("alice", &[], None),
+            ("bob", &[], None),
+            ("carol", &[], None),
+        ],
+    );
+    for i in 0..30 {
+        s.customer(&format!("c{i}"), "please let me talk to a human");
+        let counts = held(&s);
+        let (min, max) = (
+            ["alice", "bob", "carol"]
+                .iter()
+                .map(|n| counts.get(*n).copied().unwrap_or(0))
+                .min()
+                .unwrap(),
+            counts.values().copied().max().unwrap(),
+        );
+        assert!(max - min <= 1, "after {} tickets: {counts:?}", i + 1);
+    }
+    assert_eq!(held(&s).values().sum::<usize>(), 30);
+    assert!(
+        s.said("staff T-1: T-1 is assigned to alice (round robin)."),
+        "{:#?}",
+        &s.sent[..4]
+    );
+    // The roster remembers the counts across events (and restarts: it is in the store).
+    assert_eq!(s.store.roster().unwrap().assigned.values().sum::<u64>(), 30);
+}
+
+#[test]
+fn least_loaded_respects_capacity_skills_and_the_queue_order() {
+    use switchboard_desk::AssignMode;
+    let mut s = assigning(
+        AssignMode::LeastLoaded,
+        &[("alice", &["billing"], Some(1)), ("bob", &[], Some(2))],
+    );
+    // A billing ticket: alice and bob can take it; both at 0, alice comes first.
+    s.customer("c1", "I was charged twice, refund please, talk to a human");
+    assert_eq!(
+        s.ticket(1).assignee.map(|a| a.name).as_deref(),
+        Some("alice"),
+        "{:#?}",
+        s.sent
+    );
+    // General tickets only bob takes; he has room for two.
+    s.customer("c2", "hello, talk to a human");
+    s.customer("c3", "hi, a person please");
+    s.customer("c4", "hey, talk to a human please");
+    let counts = held(&s);
+    assert_eq!(counts.get("alice"), Some(&1));
+    assert_eq!(counts.get("bob"), Some(&2));
+    assert_eq!(s.ticket(4).status, TicketStatus::Queued, "nobody has room");
+    // A high-priority ticket waits too, and goes first when room frees up, though T-4
+    // waited longer.
+    s.customer("c5", "I was charged again, refund now, talk to a human");
+    let high = s.ticket(5);
+    assert_eq!(
+        (high.status, high.priority),
+        (TicketStatus::Queued, Priority::High)
+    );
+    s.agent("bob", Some(2), "/close");
+    assert_eq!(
+        s.ticket(5).assignee.unwrap().name,
+        "bob",
+        "{:?}",
+        s.ticket(5)
+    );
+    assert_eq!(s.ticket(4).status, TicketStatus::Queued);
+    let counts = held(&s);
+    assert!(counts.get("alice").copied().unwrap_or(0) <= 1);
+    assert!(counts.get("bob").copied().unwrap_or(0) <= 2);
+}
+
+#[test]
+fn away_agents_get_nothing_new_and_back_takes_the_queue() {
+    use switchboard_desk::AssignMode;
+    let mut s = assigning(
+        AssignMode::RoundRobin,
+        &[("alice", &[], Some(5)), ("bob", &[], Some(5))],
+    );
+    s.agent("alice", None, "/away");
+    assert!(s.said("staff: alice is away: no new tickets until /back."));
+    for i in 0..3 {
+        s.customer(&format!("c{i}"), "talk to a human");
+    }
+    assert_eq!(held(&s).get("alice"), None);
+    assert_eq!(held(&s).get("bob"), Some(&3));
+    // bob releases one: it goes to someone else, not back to him... and alice is away.
+    s.agent("bob", Some(1), "/release");
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    s.agent("alice", None, "/back");
+    assert!(s.said("staff: alice is back."));
+    assert_eq!(
+        s.ticket(1).assignee.map(|a| a.name).as_deref(),
+        Some("alice"),
+        "{:#?}",
+        s.sent
+    );
+    // In claim mode nothing is assigned.
+    let mut s = Sim::new();
+    s.customer("c", "talk to a human");
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
 }

@@ -44,6 +44,8 @@ pub(crate) const PENDING: &str = "pending_commit";
 pub(crate) const META_SCHEMA: &[u8] = b"schema_version";
 /// `meta` key of the highest ticket number used (u64 BE).
 pub(crate) const META_LAST_TICKET: &[u8] = b"last_ticket_id";
+/// `meta` key of the agents' roster (`Roster`).
+pub(crate) const META_ROSTER: &[u8] = b"roster";
 /// `meta` key of the last job or outbox id handed out (u64 BE).
 pub(crate) const META_LAST_ID: &[u8] = b"last_id";
 

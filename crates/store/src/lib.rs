@@ -21,7 +21,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `schema_version` / `last_ticket_id` / `last_id` | raw u32 BE / raw u64 BE / raw u64 BE (job and outbox ids up to it are reserved) |
+//! | `meta` | `schema_version` / `last_ticket_id` / `last_id` / `roster` | raw u32 BE / raw u64 BE / raw u64 BE (job and outbox ids up to it are reserved) / `Roster` |
 //! | `ticketid_ticket` | u64 ticket id | `Ticket` |
 //! | `status_ticketid` | status name (`queued`), 0x00, u64 ticket id | empty (index for `tickets(status)`) |
 //! | `ticketid_seq_message` | u64 ticket id, u32 `Message::seq` | `Message` |
@@ -72,8 +72,8 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use sled::{Db, Tree};
-use switchboard_desk::store::check_versions;
-use switchboard_desk::{Committed, Job, JobId, OutboxId, Store, StoreError, Transition};
+use switchboard_desk::store::{check_roster, check_versions};
+use switchboard_desk::{Committed, Job, JobId, OutboxId, Roster, Store, StoreError, Transition};
 use switchboard_domain::{
     Agent, ChatId, Customer, Message, Outbound, PartyId, Ticket, TicketId, TicketStatus, Timestamp,
     UpdateKey,
@@ -376,6 +376,10 @@ impl SledStore {
         Ok(id)
     }
 
+    fn roster_stored(&self) -> Result<Roster, StoreError> {
+        Ok(Self::get::<Roster>(&self.meta, keys::META, keys::META_ROSTER)?.unwrap_or_default())
+    }
+
     /// Shared access for a read (see `view`).
     fn read(&self) -> RwLockReadGuard<'_, ()> {
         // The lock guards no data, only the moment of reading.
@@ -404,6 +408,9 @@ impl SledStore {
             }
         }
         check_versions(t, |id| stored.get(&id).map(|x| x.version))?;
+        if t.roster.is_some() {
+            check_roster(t, self.roster_stored()?.version)?;
+        }
 
         let mut w = Vec::with_capacity(8 + 2 * t.tickets.len() + t.messages.len());
         if let Some(k) = &t.seen {
@@ -466,6 +473,9 @@ impl SledStore {
         }
         for a in &t.agents {
             w.push(put(tree::AGENTS, a.name.to_lowercase(), encode(a)?));
+        }
+        if let Some(r) = &t.roster {
+            w.push(put(tree::META, keys::META_ROSTER, encode(r)?));
         }
         for (r, id) in &t.links {
             w.push(put(tree::LINKS, r.as_bytes(), encode(id)?));
@@ -723,6 +733,11 @@ impl Store for SledStore {
     fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
         self.outbox.remove(keys::id(id.0)).map_err(from_sled)?;
         Ok(())
+    }
+
+    fn roster(&self) -> Result<Roster, StoreError> {
+        let _view = self.read();
+        self.roster_stored()
     }
 
     fn link(&self, links: &[(String, TicketId)]) -> Result<(), StoreError> {
