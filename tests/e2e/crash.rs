@@ -29,7 +29,11 @@ impl Rng {
     }
 }
 
-/// What a round's output proves was acknowledged: message texts.
+/// The prefix of an acknowledgement that a customer's first message opened a ticket.
+const CUSTOMER: &str = "customer:";
+
+/// What a round's output proves was acknowledged: message texts, and customers whose first
+/// message opened a ticket.
 fn acknowledged(line: &str, acked: &mut HashSet<String>) {
     // Follow-ups are relayed to the ticket's thread after they are durable:
     // `bot -> staff T-3: c1_4: msg 1-4-2`.
@@ -40,12 +44,15 @@ fn acknowledged(line: &str, acked: &mut HashSet<String>) {
     {
         acked.insert(text.to_string());
     }
-    // First messages are acknowledged with the ticket number: `bot -> customer c1_4: Thanks`.
+    // A customer's first message is acknowledged with the ticket number: `bot -> customer
+    // c1_4: Thanks`. Which message it was is not in the line (usually `hello 1_4`, but a
+    // customer of a killed round may start with a later line), so what is proven is that
+    // the customer has a ticket holding their message.
     if let Some(rest) = line.strip_prefix("bot -> customer ")
         && let Some((who, said)) = rest.split_once(": ")
         && said.starts_with("Thanks, ")
     {
-        acked.insert(format!("hello {}", who.trim_start_matches('c')));
+        acked.insert(format!("{CUSTOMER}{who}"));
     }
 }
 
@@ -80,6 +87,9 @@ fn round(config: &Path, data: &Path, lines: &[String], kill_after: usize) -> Has
     let out = BufReader::new(child.stdout.take().unwrap());
     for (n, line) in out.lines().enumerate() {
         let Ok(line) = line else { break };
+        if std::env::var("CRASH_TRACE").is_ok() {
+            eprintln!("  out: {line}");
+        }
         acknowledged(&line, &mut acked);
         if n + 1 >= kill_after {
             child.kill().unwrap();
@@ -148,6 +158,13 @@ fn check(data: &Path, acked: &HashSet<String>, seed: u64) {
         );
     }
     for text in acked {
+        if let Some(who) = text.strip_prefix(CUSTOMER) {
+            assert!(
+                per_customer.contains_key(who),
+                "seed {seed}: customer {who} was acknowledged but has no ticket"
+            );
+            continue;
+        }
         if !seen.contains_key(text) {
             let dump: Vec<String> = store
                 .tickets(None)
