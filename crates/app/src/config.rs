@@ -312,6 +312,27 @@ impl Settings {
         if desk.rate_limit == 0 || desk.max_open_tickets == 0 || desk.max_message_chars == 0 {
             diags.push(Diagnostic::at(&where_, "", None, "`desk.rate_limit`, `desk.max_open_tickets` and `desk.max_message_chars` must be at least 1", "raise the value, or remove the line to use the default"));
         }
+        if let Err(e) = switchboard_desk::calendar::Calendar::new(&desk.hours) {
+            diags.push(Diagnostic::at(
+                &where_,
+                "",
+                None,
+                e.to_string(),
+                "business hours are in [desk.hours]; see config/switchboard.toml",
+            ));
+        }
+        if desk.sla.warn_percent == 0 || desk.sla.warn_percent > 100 {
+            diags.push(Diagnostic::at(
+                &where_,
+                "",
+                None,
+                format!(
+                    "`desk.sla.warn_percent = {}` is not a share of the target",
+                    desk.sla.warn_percent
+                ),
+                "use a percentage from 1 to 100, like 80",
+            ));
+        }
         if config.triage.reload_interval_ms == 0 {
             diags.push(Diagnostic::at(
                 &path.map_or("<embedded>".into(), |p| p.display().to_string()),

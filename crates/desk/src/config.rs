@@ -89,6 +89,45 @@ pub struct DeskConfig {
     pub survey: SurveyConfig,
     /// How handed-off tickets reach agents.
     pub assignment: AssignmentConfig,
+    /// Business hours: SLA clocks count open time only.
+    pub hours: crate::calendar::HoursConfig,
+    /// Service-level targets and what happens on the way to them.
+    pub sla: SlaConfig,
+}
+
+/// `[desk.sla]`. The first-response targets are `[desk.first_response]` (also the
+/// expected time the acknowledgement states).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaConfig {
+    /// Run the clocks.
+    pub enabled: bool,
+    /// Business time to resolution, per priority.
+    pub resolution: Targets,
+    /// A warning in the ticket's thread when this share of a target has passed.
+    pub warn_percent: u32,
+    /// Mentioned in the staff space on a breach (a role or group, like `@support-leads`).
+    pub breach_mention: String,
+    /// On a breach, a claimed ticket whose agent has not written for this long goes back
+    /// to the queue (0: never).
+    pub silent_release: Millis,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig {
+            enabled: true,
+            resolution: Targets {
+                low: Millis::hours(24 * 5),
+                normal: Millis::hours(24 * 2),
+                high: Millis::hours(24),
+                urgent: Millis::hours(4),
+            },
+            warn_percent: 80,
+            breach_mention: String::new(),
+            silent_release: Millis::hours(2),
+        }
+    }
 }
 
 /// How tickets in the queue reach agents.
@@ -193,6 +232,8 @@ impl Default for DeskConfig {
             tiers: BTreeMap::new(),
             survey: SurveyConfig::default(),
             assignment: AssignmentConfig::default(),
+            hours: crate::calendar::HoursConfig::default(),
+            sla: SlaConfig::default(),
         }
     }
 }

@@ -138,6 +138,7 @@ pub fn ticket(
         recent: vec![Timestamp(1)],
         throttled_at: None,
         survey: None,
+        sla: None,
     }
 }
 
@@ -833,7 +834,8 @@ pub fn job_ids_are_unique_and_increasing(store: &dyn Store) {
         .map(|(_, j)| match j.kind {
             JobKind::SelfServiceTimeout { ticket }
             | JobKind::SurveySend { ticket, .. }
-            | JobKind::SurveyReminder { ticket } => ticket.0,
+            | JobKind::SurveyReminder { ticket }
+            | JobKind::SlaCheck { ticket, .. } => ticket.0,
         })
         .collect();
     assert_eq!(tickets, vec![1, 2, 3, 4]);

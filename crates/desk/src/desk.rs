@@ -20,11 +20,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::calendar::{Calendar, DayPart, Due};
 use crate::config::AssignMode;
 use crate::store::Roster;
 use switchboard_domain::{
     Agent, Attachment, Author, Button, Category, ChatId, Customer, Destination, Inbound, Message,
-    Millis, Outbound, PartyId, Place, Platform, Priority, Resolution, Sender, Survey, Ticket,
+    Millis, Outbound, PartyId, Place, Platform, Priority, Resolution, Sender, Sla, Survey, Ticket,
     TicketEvent, TicketId, TicketStatus, Tier, Timestamp, What,
 };
 use switchboard_triage::normalize::guess_language;
@@ -57,6 +58,8 @@ pub struct Desk {
     cfg: DeskConfig,
     default_locale: String,
     prompts: Prompts,
+    /// Business hours of `cfg.hours`.
+    calendar: Calendar,
 }
 
 /// Button payloads. Short (Telegram allows 64 bytes) and checked on every press: a payload
@@ -70,6 +73,13 @@ mod payload {
     pub const CSAT: &str = "csat";
     /// `nps:T-5:9`: an NPS answer.
     pub const NPS: &str = "nps";
+}
+
+/// The SLA clocks' names (stored in `Sla::warned` and `Sla::breached`, and in prompts as
+/// `staff.clock_<name>`).
+mod sla {
+    pub const FIRST: &str = "first_response";
+    pub const RESOLUTION: &str = "resolution";
 }
 
 /// A staff command, parsed from text.
@@ -261,10 +271,17 @@ impl Desk {
     /// A desk with these settings. `default_locale` is used when neither the platform nor
     /// the text says which language a customer writes in.
     pub fn new(cfg: DeskConfig, default_locale: impl Into<String>, prompts: Prompts) -> Desk {
+        // The configuration was validated before (`switchboard check` and start-up report
+        // a bad [desk.hours]); should an invalid one reach here, wall time is counted.
+        let calendar = Calendar::new(&cfg.hours).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "invalid [desk.hours]; counting wall time");
+            Calendar::always()
+        });
         Desk {
             cfg,
             default_locale: default_locale.into(),
             prompts,
+            calendar,
         }
     }
 
@@ -354,6 +371,9 @@ impl Desk {
                         }
                     }
                     JobKind::SurveyReminder { ticket } => self.remind_survey(&mut w, *ticket)?,
+                    JobKind::SlaCheck { ticket, generation } => {
+                        self.sla_check(&mut w, *ticket, *generation)?
+                    }
                 }
             }
         }
@@ -390,9 +410,56 @@ impl Desk {
         parts.join(&self.text(locale, "time.and", &[]))
     }
 
-    fn eta(&self, locale: &str, p: Priority) -> String {
-        let d = self.duration(locale, self.cfg.first_response.get(p));
-        self.text(locale, "time.within", &[("duration", &d)])
+    /// When an agent will answer a ticket handed off now with priority `p`, in words: the
+    /// first-response target counted in business hours.
+    fn eta(&self, locale: &str, p: Priority, now: Timestamp) -> String {
+        let due = self.calendar.add(now, self.cfg.first_response.get(p));
+        self.when(locale, now, due)
+    }
+
+    /// A due time in words people read easily ("within 2 hours", "on Monday morning").
+    pub fn when(&self, locale: &str, now: Timestamp, due: Timestamp) -> String {
+        let part = |p: DayPart| self.text(locale, &format!("time.{}", p.as_str()), &[]);
+        // Within half a day, a number of hours reads best, across midnight too.
+        let wall = due.0 - now.0;
+        let described = if wall <= Millis::hours(12).0 {
+            let step = if wall <= Millis::hours(1).0 {
+                Millis::mins(5).0
+            } else {
+                Millis::hours(1).0
+            };
+            Due::Within(Millis((wall.max(1) + step - 1) / step * step))
+        } else {
+            self.calendar.describe(now, due)
+        };
+        match described {
+            Due::Within(d) => {
+                let d = self.duration(locale, d);
+                self.text(locale, "time.within", &[("duration", &d)])
+            }
+            Due::LaterToday(p) => self.text(locale, "time.today", &[("part", &part(p))]),
+            Due::Tomorrow(p) => self.text(locale, "time.tomorrow", &[("part", &part(p))]),
+            Due::OnDay(d, p) => {
+                let day = self.text(locale, &format!("time.{}", d.as_str()), &[]);
+                self.text(locale, "time.weekday", &[("day", &day), ("part", &part(p))])
+            }
+            Due::OnDate {
+                month,
+                day,
+                part: p,
+            } => {
+                let month = self.text(locale, &format!("time.month_{month}"), &[]);
+                self.text(
+                    locale,
+                    "time.date",
+                    &[
+                        ("month", &month),
+                        ("day", &day.to_string()),
+                        ("part", &part(p)),
+                    ],
+                )
+            }
+        }
     }
 
     fn locale_for(&self, from: &Sender, text: &str) -> String {
@@ -588,6 +655,7 @@ impl Desk {
         }
         let (status, chat, name) = (t.status, t.chat.clone(), customer.display_name.clone());
         w.record(id, Author::Customer(name.clone()), text, false);
+        self.sla_resume(w, id)?;
         if flooding {
             if !told {
                 w.send(
@@ -681,6 +749,7 @@ impl Desk {
             recent: vec![w.now],
             throttled_at: None,
             survey: None,
+            sla: None,
         };
         w.tickets.insert(id, ticket);
         w.event(
@@ -717,7 +786,7 @@ impl Desk {
             customer.tickets.drain(..cut);
         }
 
-        let eta = self.eta(locale, verdict.priority);
+        let eta = self.eta(locale, verdict.priority, w.now);
         let cat = verdict.category.to_string();
         let ack = match previous {
             None => self.text(
@@ -806,13 +875,14 @@ impl Desk {
         }
         let (locale, chat, priority) = (t.locale.clone(), t.chat.clone(), t.priority);
         w.event(id, "handed_off", None, why.to_string());
+        self.sla_start(w, id)?;
         if tell {
             let msg = self.text(
                 &locale,
                 "desk.handoff",
                 &[
                     ("ticket", &id.to_string()),
-                    ("eta", &self.eta(&locale, priority)),
+                    ("eta", &self.eta(&locale, priority, now)),
                 ],
             );
             w.record(id, Author::Bot, &msg, false);
@@ -1031,6 +1101,268 @@ impl Desk {
         Ok(())
     }
 
+    // ------------------------------------------------------------------- SLA
+
+    /// Starts the clocks at the first handoff, with the targets in force now; a ticket
+    /// handed off again (reopened) gets its resolution clock running again.
+    fn sla_start(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        if !self.cfg.sla.enabled {
+            return Ok(());
+        }
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        match t.sla.as_mut() {
+            Some(s) => {
+                if s.running_since.is_none() {
+                    s.running_since = Some(now);
+                }
+            }
+            None => {
+                t.sla = Some(Sla {
+                    first_response_target: self.cfg.first_response.get(t.priority),
+                    resolution_target: self.cfg.sla.resolution.get(t.priority),
+                    started_at: now,
+                    spent: Millis(0),
+                    running_since: Some(now),
+                    warned: Vec::new(),
+                    breached: Vec::new(),
+                    last_agent_at: None,
+                    generation: 0,
+                });
+            }
+        }
+        self.sla_schedule(w, id)
+    }
+
+    /// Stops the resolution clock (waiting on the customer, or resolved) and reschedules.
+    fn sla_pause(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        let Some(s) = t.sla.as_mut() else {
+            return Ok(());
+        };
+        if let Some(since) = s.running_since.take() {
+            s.spent = Millis(s.spent.0 + self.calendar.between(since, now).0);
+        }
+        self.sla_schedule(w, id)
+    }
+
+    /// Runs the resolution clock again (the customer answered).
+    fn sla_resume(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        match t.sla.as_mut() {
+            Some(s) if s.running_since.is_none() && t.status.is_open() => {
+                s.running_since = Some(now);
+            }
+            _ => return Ok(()),
+        }
+        self.sla_schedule(w, id)
+    }
+
+    /// Schedules the next check at the earliest warning or breach still ahead; every
+    /// earlier check job becomes stale (generation).
+    fn sla_schedule(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        let now = w.now;
+        let pct = i64::from(self.cfg.sla.warn_percent.min(100));
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        let (open, answered) = (t.status.is_open(), t.first_response_at.is_some());
+        let Some(s) = t.sla.as_mut() else {
+            return Ok(());
+        };
+        s.generation += 1;
+        let generation = s.generation;
+        let mut next: Option<Timestamp> = None;
+        let mut consider = |at: Timestamp| next = Some(next.map_or(at, |n: Timestamp| n.min(at)));
+        let has = |list: &[String], clock: &str| list.iter().any(|c| c == clock);
+        if open && !answered {
+            let target = s.first_response_target.0;
+            if !has(&s.warned, sla::FIRST) {
+                consider(self.calendar.add(s.started_at, Millis(target * pct / 100)));
+            }
+            if !has(&s.breached, sla::FIRST) {
+                consider(self.calendar.add(s.started_at, Millis(target)));
+            }
+        }
+        if open && let Some(since) = s.running_since {
+            let target = s.resolution_target.0;
+            if !has(&s.warned, sla::RESOLUTION) {
+                let left = (target * pct / 100 - s.spent.0).max(0);
+                consider(self.calendar.add(since, Millis(left)));
+            }
+            if !has(&s.breached, sla::RESOLUTION) {
+                consider(
+                    self.calendar
+                        .add(since, Millis((target - s.spent.0).max(0))),
+                );
+            }
+        }
+        w.touch(id);
+        if let Some(at) = next {
+            w.tx.jobs.push(Job {
+                due: Timestamp(at.0.max(now.0)),
+                kind: JobKind::SlaCheck {
+                    ticket: id,
+                    generation,
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// The next SLA due time of an open ticket: its first response while unanswered, else
+    /// its resolution while the clock runs.
+    fn sla_due(&self, t: &Ticket) -> Option<Timestamp> {
+        let s = t.sla.as_ref()?;
+        if !t.status.is_open() {
+            return None;
+        }
+        if t.first_response_at.is_none() {
+            return Some(self.calendar.add(s.started_at, s.first_response_target));
+        }
+        let since = s.running_since?;
+        Some(
+            self.calendar
+                .add(since, Millis((s.resolution_target.0 - s.spent.0).max(0))),
+        )
+    }
+
+    /// A check fell due: warn in the thread, or on a breach alert the staff space, raise
+    /// the priority, record it, and release a ticket whose agent has gone silent. Each
+    /// warning and breach happens once.
+    fn sla_check(&self, w: &mut Work<'_>, id: TicketId, generation: u32) -> Result<(), StoreError> {
+        let now = w.now;
+        let Some(t) = w.ticket(id)?.cloned() else {
+            return Ok(());
+        };
+        let Some(s) = t.sla.clone() else {
+            return Ok(());
+        };
+        if s.generation != generation || !t.status.is_open() {
+            return Ok(());
+        }
+        let pct = i64::from(self.cfg.sla.warn_percent.min(100));
+        let has = |list: &[String], clock: &str| list.iter().any(|c| c == clock);
+        // (clock, used, target, due)
+        let mut clocks = Vec::new();
+        if t.first_response_at.is_none() {
+            let used = self.calendar.between(s.started_at, now);
+            let due = self.calendar.add(s.started_at, s.first_response_target);
+            clocks.push((sla::FIRST, used, s.first_response_target, due));
+        }
+        if let Some(since) = s.running_since {
+            let used = Millis(s.spent.0 + self.calendar.between(since, now).0);
+            let due = self
+                .calendar
+                .add(since, Millis((s.resolution_target.0 - s.spent.0).max(0)));
+            clocks.push((sla::RESOLUTION, used, s.resolution_target, due));
+        }
+        let staff = self.cfg.staff_locale.clone();
+        for (clock, used, target, due) in clocks {
+            let clock_name = self.staff(&format!("staff.clock_{clock}"), &[]);
+            if used.0 >= target.0 && !has(&s.breached, clock) {
+                self.sla_breach(w, id, clock, &clock_name, target)?;
+            } else if used.0 * 100 >= target.0 * pct && !has(&s.warned, clock) {
+                if let Some(sl) = w.ticket(id)?.and_then(|t| t.sla.as_mut()) {
+                    sl.warned.push(clock.to_string());
+                }
+                w.event(id, "sla_warning", None, clock.to_string());
+                let due = self.when(&staff, now, due);
+                self.tell(
+                    w,
+                    Some(id),
+                    "staff.sla_warning",
+                    &[
+                        ("ticket", &id.to_string()),
+                        ("percent", &pct.to_string()),
+                        ("clock", &clock_name),
+                        ("due", &due),
+                    ],
+                );
+            }
+        }
+        self.sla_schedule(w, id)
+    }
+
+    fn sla_breach(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        clock: &str,
+        clock_name: &str,
+        target: Millis,
+    ) -> Result<(), StoreError> {
+        let now = w.now;
+        let silent_after = self.cfg.sla.silent_release;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        let raised = t.priority.raised();
+        let from = t.priority;
+        t.priority = raised;
+        let (status, owner) = (t.status, t.assignee.clone());
+        let Some(s) = t.sla.as_mut() else {
+            return Ok(());
+        };
+        s.breached.push(clock.to_string());
+        if !s.warned.iter().any(|c| c == clock) {
+            s.warned.push(clock.to_string());
+        }
+        let silent_since = s.last_agent_at.unwrap_or(s.started_at);
+        w.event(id, "sla_breached", None, clock.to_string());
+        if raised != from {
+            w.event(id, "priority", None, format!("{from} -> {raised} (SLA)"));
+        }
+        let target = self.duration(&self.cfg.staff_locale, target);
+        let alert = self.staff(
+            "staff.sla_breach",
+            &[
+                ("mention", self.cfg.sla.breach_mention.as_str()),
+                ("ticket", &id.to_string()),
+                ("clock", clock_name),
+                ("target", &target),
+                ("priority", raised.as_str()),
+            ],
+        );
+        w.send(
+            Destination::StaffSpace,
+            alert.trim().to_string(),
+            vec![],
+            Some(id),
+        );
+        if let (TicketStatus::Claimed, Some(agent)) = (status, owner)
+            && silent_after.0 > 0
+            && now.since(silent_since).0 >= silent_after.0
+        {
+            if let Some(t) = w.ticket(id)? {
+                t.status = TicketStatus::Queued;
+                t.assignee = None;
+            }
+            w.event(id, "released", None, "SLA: the agent was silent".into());
+            let silence = self.duration(&self.cfg.staff_locale, now.since(silent_since));
+            self.tell(
+                w,
+                Some(id),
+                "staff.sla_released",
+                &[
+                    ("ticket", &id.to_string()),
+                    ("agent", &agent.name),
+                    ("silence", &silence),
+                ],
+            );
+            self.auto_assign(w, id, Some(&agent.id))?;
+        }
+        Ok(())
+    }
+
     /// `/away` and `/back`.
     fn presence(
         &self,
@@ -1166,7 +1498,7 @@ impl Desk {
             "desk.reopened",
             &[
                 ("ticket", &id.to_string()),
-                ("eta", &self.eta(&locale, priority)),
+                ("eta", &self.eta(&locale, priority, w.now)),
             ],
         );
         w.record(id, Author::Bot, &msg, false);
@@ -1567,6 +1899,15 @@ impl Desk {
             t.first_response_at = Some(now);
         }
         w.record(id, Author::Agent(agent.name.clone()), text, false);
+        if let Some(s) = w.ticket(id)?.and_then(|t| t.sla.as_mut()) {
+            s.last_agent_at = Some(now);
+        }
+        // A question waits on the customer: the resolution clock stops until they answer.
+        if text.trim_end().ends_with(['?', '？']) {
+            self.sla_pause(w, id)?;
+        } else {
+            self.sla_schedule(w, id)?;
+        }
         let body = self.text(
             &t.locale,
             "desk.agent_says",
@@ -1644,6 +1985,7 @@ impl Desk {
             "staff.closed",
             &[("agent", &agent.name), ("ticket", &id.to_string())],
         );
+        self.sla_pause(w, id)?;
         self.schedule_survey(w, id)?;
         // The closing agent has room for the next waiting ticket.
         let owner = w
@@ -2121,16 +2463,18 @@ impl Desk {
         } else {
             let mut lines =
                 vec![self.staff("staff.queue_title", &[("count", &open.len().to_string())])];
+            // Earlier handoff = more business time waited: the order above is the queue's.
             for t in &open {
                 let waiting = self.duration(
                     &self.cfg.staff_locale,
-                    w.now.since(t.handed_off_at.unwrap_or(t.opened_at)),
+                    self.calendar
+                        .between(t.handed_off_at.unwrap_or(t.opened_at), w.now),
                 );
                 let who = t.assignee.as_ref().map_or_else(
                     || self.staff("staff.queue_unclaimed", &[]),
                     |a| a.name.clone(),
                 );
-                lines.push(self.staff(
+                let mut line = self.staff(
                     "staff.queue_line",
                     &[
                         ("ticket", &t.id.to_string()),
@@ -2139,7 +2483,12 @@ impl Desk {
                         ("waiting", &waiting),
                         ("who", &who),
                     ],
-                ));
+                );
+                if let Some(due) = self.sla_due(t) {
+                    let due = self.when(&self.cfg.staff_locale, w.now, due);
+                    line.push_str(&self.staff("staff.queue_due", &[("due", &due)]));
+                }
+                lines.push(line);
             }
             lines.join("\n")
         };

@@ -22,7 +22,7 @@ pub mod desk;
 pub mod prompts;
 pub mod store;
 
-pub use config::{AgentConfig, AssignMode, AssignmentConfig, DeskConfig, SurveyConfig};
+pub use config::{AgentConfig, AssignMode, AssignmentConfig, DeskConfig, SlaConfig, SurveyConfig};
 pub use desk::{Desk, Event};
 pub use store::{
     Committed, Job, JobId, JobKind, MemoryStore, OutboxId, Roster, Store, StoreError, Transition,

@@ -107,6 +107,14 @@ pub enum JobKind {
         /// The ticket.
         ticket: TicketId,
     },
+    /// Check a ticket's SLA clocks (warnings, breaches); only if `generation` is still the
+    /// ticket's (a pause, a resume or a resolution reschedules).
+    SlaCheck {
+        /// The ticket.
+        ticket: TicketId,
+        /// The schedule it belongs to.
+        generation: u32,
+    },
 }
 
 /// A timer.

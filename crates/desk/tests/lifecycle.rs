@@ -607,8 +607,11 @@ fn priority_category_and_queue() {
     assert_eq!(sent.len(), 1);
     let lines: Vec<&str> = sent[0].lines().collect();
     assert_eq!(lines[0], "staff: Queue (2):");
-    assert!(
-        lines[1].starts_with("T-1 · billing · urgent · waiting 5 minutes · unclaimed"),
+    // T-1 started at normal (4h to a first response) and keeps that target when an agent
+    // raises it: 3h55m are left, read as 4 hours.
+    assert_eq!(
+        lines[1],
+        "T-1 · billing · urgent · waiting 5 minutes · unclaimed · due within 4 hours",
         "{lines:#?}"
     );
     assert!(
@@ -1218,4 +1221,160 @@ fn away_agents_get_nothing_new_and_back_takes_the_queue() {
     let mut s = Sim::new();
     s.customer("c", "talk to a human");
     assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+}
+
+fn berlin_office() -> switchboard_desk::calendar::HoursConfig {
+    let day = vec!["09:00-17:00".to_string()];
+    switchboard_desk::calendar::HoursConfig {
+        timezone: "Europe/Berlin".into(),
+        week: ["mon", "tue", "wed", "thu", "fri"]
+            .iter()
+            .map(|d| (d.to_string(), day.clone()))
+            .collect(),
+        holidays: vec![],
+    }
+}
+
+#[test]
+fn a_friday_evening_ticket_is_due_on_monday_in_business_hours() {
+    let mut s = Sim::with(DeskConfig {
+        hours: berlin_office(),
+        ..DeskConfig::default()
+    });
+    // Friday 2026-01-09, 18:00 in Berlin (17:00 UTC): closed until Monday 09:00.
+    s.now = Timestamp::from_ymd(2026, 1, 9).plus(Millis::hours(17));
+    s.customer("ann", "hello, please let me talk to a human");
+    // Normal priority: 4 business hours from Monday 09:00 is Monday 13:00.
+    assert!(
+        s.said("An agent will answer on Monday afternoon."),
+        "{:#?}",
+        s.sent
+    );
+    // Over the weekend nothing is used up: no warning, no breach.
+    s.take_sent();
+    s.wait(Millis::hours(63)); // Monday 09:00 local
+    assert!(s.take_sent().is_empty());
+    // 80% of 4h is 3h12m: the warning comes at Monday 12:12, once.
+    s.wait(Millis::mins(3 * 60 + 11));
+    assert!(!s.said("target is used"));
+    s.wait(Millis::mins(2));
+    assert_eq!(
+        s.take_sent(),
+        vec![
+            "staff T-1: T-1: 80% of the first-response target is used; due within 50 minutes."
+                .to_string()
+        ]
+    );
+}
+
+#[test]
+fn a_breach_alerts_raises_the_priority_and_releases_a_silent_agent_once() {
+    let mut s = Sim::with(DeskConfig {
+        sla: switchboard_desk::SlaConfig {
+            breach_mention: "@leads".into(),
+            ..Default::default()
+        },
+        ..DeskConfig::default()
+    });
+    s.customer("ann", "hello, please let me talk to a human");
+    s.agent("alice", Some(1), "/claim");
+    s.take_sent();
+    // Normal: first response within 4h. Alice claimed but has not written.
+    s.wait(Millis::mins(3 * 60 + 15));
+    assert_eq!(
+        s.take_sent(),
+        vec![
+            "staff T-1: T-1: 80% of the first-response target is used; due within 45 minutes."
+                .to_string()
+        ]
+    );
+    s.wait(Millis::mins(45));
+    let sent = s.take_sent();
+    assert!(
+        sent.contains(
+            &"staff: @leads T-1 missed its first-response target (4 hours); priority is now high."
+                .to_string()
+        ),
+        "{sent:#?}"
+    );
+    assert!(
+        sent.contains(
+            &"staff T-1: T-1 is back in the queue: alice had not written for 4 hours.".to_string()
+        ),
+        "{sent:#?}"
+    );
+    let t = s.ticket(1);
+    assert_eq!(
+        (t.status, t.priority),
+        (TicketStatus::Queued, Priority::High)
+    );
+    assert!(
+        t.events
+            .iter()
+            .any(|e| e.kind == "sla_breached" && e.detail == "first_response")
+    );
+    // Once: more time changes nothing for this clock.
+    s.wait(Millis::hours(10));
+    assert!(!s.said("first-response"), "{:#?}", s.sent);
+}
+
+#[test]
+fn the_resolution_clock_waits_while_the_customer_is_asked_something() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello, please let me talk to a human");
+    s.agent("alice", Some(1), "/claim");
+    s.agent("alice", Some(1), "Could you send me the order number?");
+    s.take_sent();
+    // Normal: resolution within 2 days; paused while waiting on Ann: 5 days pass quietly.
+    s.wait(Millis::hours(24 * 5));
+    assert!(!s.said("resolution"), "{:#?}", s.sent);
+    let sla = s.ticket(1).sla.unwrap();
+    assert!(sla.running_since.is_none());
+    // Ann answers: the clock runs again from where it stopped (a few seconds used).
+    s.customer("ann", "It is 55123");
+    assert!(s.ticket(1).sla.unwrap().running_since.is_some());
+    s.take_sent();
+    s.wait(Millis::hours(38)); // 80% of 48h = 38.4h
+    assert!(!s.said("resolution"));
+    s.wait(Millis::hours(1));
+    assert!(
+        s.said("80% of the resolution target is used"),
+        "{:#?}",
+        s.sent
+    );
+    s.wait(Millis::hours(10));
+    assert!(s.said("missed its resolution target"), "{:#?}", s.sent);
+    // A resolved ticket's clocks stop: no more checks fire.
+    s.agent("alice", Some(1), "/close");
+    s.take_sent();
+    s.wait(Millis::hours(24 * 10));
+    assert!(!s.said("target"), "{:#?}", s.sent);
+}
+
+#[test]
+fn tickets_keep_the_targets_they_started_with() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello, please let me talk to a human");
+    let sla = s.ticket(1).sla.unwrap();
+    assert_eq!(sla.first_response_target, Millis::hours(4));
+    // The config changes to 1 hour; T-1 still has 4 hours.
+    s.desk = switchboard_desk::Desk::new(
+        DeskConfig {
+            first_response: switchboard_desk::config::Targets {
+                normal: Millis::hours(1),
+                ..Default::default()
+            },
+            ..DeskConfig::default()
+        },
+        "en",
+        switchboard_desk::prompts::Prompts::embedded().unwrap(),
+    );
+    s.take_sent();
+    s.wait(Millis::hours(2));
+    assert!(!s.said("missed"), "{:#?}", s.sent);
+    s.customer("bob", "hello, please let me talk to a human");
+    assert_eq!(
+        s.ticket(2).sla.unwrap().first_response_target,
+        Millis::hours(1)
+    );
 }

@@ -27,7 +27,7 @@ pub mod ticket;
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
 pub use io::{Attachment, Button, Destination, Inbound, MediaKind, Outbound, Place, Sender, What};
 pub use ticket::{
-    Agent, Author, Customer, Message, Resolution, Survey, Ticket, TicketEvent, TicketStatus,
+    Agent, Author, Customer, Message, Resolution, Sla, Survey, Ticket, TicketEvent, TicketStatus,
 };
 
 /// An error in a name written by a person (in config, rules or a command line).

@@ -153,6 +153,9 @@ pub struct Ticket {
     /// The satisfaction survey, once sent (one per ticket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey: Option<Survey>,
+    /// The service-level clocks, from the handoff on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<Sla>,
     /// Bumped on every change; the store refuses a write based on an older version.
     pub version: u64,
 }
@@ -181,6 +184,34 @@ pub struct Survey {
     /// The customer was invited to comment: their next message is the comment.
     #[serde(default)]
     pub awaiting_comment: bool,
+}
+
+/// A ticket's service-level clocks, in business time. The targets are the ones in force
+/// when the clocks started: a change of config applies to tickets opened after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sla {
+    /// Business time to the first agent message.
+    pub first_response_target: crate::Millis,
+    /// Business time to resolution (paused while waiting on the customer).
+    pub resolution_target: crate::Millis,
+    /// When the clocks started (the handoff).
+    pub started_at: Timestamp,
+    /// Resolution-clock business time counted before `running_since`.
+    pub spent: crate::Millis,
+    /// Since when the resolution clock runs; `None` while it waits on the customer.
+    pub running_since: Option<Timestamp>,
+    /// Clocks warned about (`first_response`, `resolution`).
+    #[serde(default)]
+    pub warned: Vec<String>,
+    /// Clocks breached.
+    #[serde(default)]
+    pub breached: Vec<String>,
+    /// When an agent last wrote to the customer.
+    #[serde(default)]
+    pub last_agent_at: Option<Timestamp>,
+    /// Bumped whenever the next check is rescheduled: older check jobs do nothing.
+    #[serde(default)]
+    pub generation: u32,
 }
 
 /// Who wrote a message of a ticket.
