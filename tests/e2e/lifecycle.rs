@@ -263,3 +263,122 @@ fn customers_import_block_and_unblock() {
     let t = play("customer ben: hello again\n", &data);
     assert!(t.contains("bot -> customer ben: Thanks, ben."), "{t}");
 }
+
+/// The team example in the README: round-robin handoff, a survey with a low score, an SLA
+/// warning and breach.
+#[test]
+fn the_team_example_assigns_surveys_and_breaches() {
+    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .env("SWITCHBOARD_LOG", "warn")
+        .arg("demo")
+        .arg("--config")
+        .arg(repo.join("config/examples/team.toml"))
+        .arg("--script")
+        .arg(repo.join("config/examples/team.script"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "bot -> staff T-1: T-1 is assigned to alice (round robin).",
+        "bot -> staff T-2: T-2 is assigned to bob (round robin).",
+        "bot -> staff T-3: T-3 is assigned to alice (round robin).",
+        "bot -> staff: Low satisfaction on T-2: 1 of 5 from eve.",
+        "bot -> staff: eve commented on T-2: It took far too long to get an answer.",
+        "bot -> staff T-1: T-1: 80% of the first-response target is used; due within 50 minutes.",
+        "bot -> staff: @leads T-1 missed its first-response target (4 hours); priority is now high.",
+        "bot -> staff T-1: T-1 is back in the queue: alice had not written for 4 hours.",
+        "bot -> staff T-1: T-1 is assigned to bob (round robin).",
+    ] {
+        assert_eq!(t.matches(line).count(), 1, "once: {line}\n{t}");
+    }
+    // The survey came 10 minutes after the close, not before.
+    let survey = t
+        .find("How happy are you with how we handled ticket T-2?")
+        .unwrap();
+    assert!(t.find("wait 10m").unwrap() < survey, "{t}");
+}
+
+/// A restart while an SLA timer and a survey are pending: each fires once, at its time.
+#[test]
+fn pending_timers_survive_a_restart_and_fire_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // 09:00: Dan's ticket is handed off (first response due 13:00, warning at 12:12);
+    // Eve's is closed (survey due 09:10). Then the process ends.
+    let first = play(
+        "customer dan: My parcel never arrived, I want to talk to a human\n\
+         customer eve: hello, please let me talk to a person\n\
+         agent bob on T-2: /close\n",
+        &data,
+    );
+    assert!(!first.contains("How happy"), "{first}");
+    // The next run's simulated clock starts at 09:00 again (each script line takes a
+    // second): the timers fire at their times, once.
+    let second = play(
+        "wait 9m\n\
+         customer zed: just checking in before the survey\n\
+         wait 2m\n\
+         wait 3h\n\
+         wait 3m\n\
+         wait 45m\n\
+         wait 4m\n\
+         wait 5h\n",
+        &data,
+    );
+    let after = |marker: &str| -> Vec<&str> { replies_to(&second, marker) };
+    assert!(
+        after("wait 9m").is_empty(),
+        "nothing before 09:10: {second}"
+    );
+    assert!(
+        after("wait 2m")
+            .iter()
+            .any(|l| l.contains("How happy are you with how we handled ticket T-2?")),
+        "the survey by 09:11: {second}"
+    );
+    assert!(after("wait 3h").is_empty(), "nothing at 12:11: {second}");
+    assert!(
+        after("wait 3m")
+            .iter()
+            .any(|l| l
+                .contains("T-1: 80% of the first-response target is used; due within 50 minutes.")),
+        "the warning by 12:14: {second}"
+    );
+    assert!(
+        !after("wait 45m").iter().any(|l| l.contains("T-1 missed")),
+        "no breach at 12:59: {second}"
+    );
+    assert!(
+        after("wait 4m")
+            .iter()
+            .any(|l| l.contains("T-1 missed its first-response target")),
+        "the breach by 13:03: {second}"
+    );
+    assert_eq!(
+        second
+            .matches("T-1: 80% of the first-response target")
+            .count(),
+        1,
+        "{second}"
+    );
+    assert_eq!(
+        second
+            .matches("T-1 missed its first-response target")
+            .count(),
+        1,
+        "{second}"
+    );
+    assert_eq!(second.matches("How happy").count(), 1, "{second}");
+    // A third run fires nothing again.
+    let third = play("wait 1d\n", &data);
+    assert!(
+        !third.contains("How happy") && !third.contains("first-response"),
+        "{third}"
+    );
+}

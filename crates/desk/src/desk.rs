@@ -2484,9 +2484,16 @@ impl Desk {
                         ("who", &who),
                     ],
                 );
-                if let Some(due) = self.sla_due(t) {
-                    let due = self.when(&self.cfg.staff_locale, w.now, due);
-                    line.push_str(&self.staff("staff.queue_due", &[("due", &due)]));
+                match self.sla_due(t) {
+                    Some(due) if due.0 < w.now.0 => {
+                        let late = self.duration(&self.cfg.staff_locale, w.now.since(due));
+                        line.push_str(&self.staff("staff.queue_overdue", &[("late", &late)]));
+                    }
+                    Some(due) => {
+                        let due = self.when(&self.cfg.staff_locale, w.now, due);
+                        line.push_str(&self.staff("staff.queue_due", &[("due", &due)]));
+                    }
+                    None => {}
                 }
                 lines.push(line);
             }

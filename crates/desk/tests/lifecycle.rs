@@ -610,8 +610,7 @@ fn priority_category_and_queue() {
     // T-1 started at normal (4h to a first response) and keeps that target when an agent
     // raises it: 3h55m are left, read as 4 hours.
     assert_eq!(
-        lines[1],
-        "T-1 · billing · urgent · waiting 5 minutes · unclaimed · due within 4 hours",
+        lines[1], "T-1 · billing · urgent · waiting 5 minutes · unclaimed · due within 4 hours",
         "{lines:#?}"
     );
     assert!(
