@@ -586,8 +586,12 @@ fn main() {
 fn jobs(settings: &Settings) {
     use switchboard_desk::{Job, JobKind, Transition};
     const DUE: usize = 1_000;
-    println!("\n## Due jobs among pending ones: {DUE} due now, fired with `Service::run_due`; median of 3\n");
-    println!("| pending (not due) | fire {DUE} due: total ms | µs per fired job | next_due() µs with {DUE} fired |");
+    println!(
+        "\n## Due jobs among pending ones: {DUE} due now, fired with `Service::run_due`; median of 3\n"
+    );
+    println!(
+        "| pending (not due) | fire {DUE} due: total ms | µs per fired job | next_due() µs with {DUE} fired |"
+    );
     println!("|---|---|---|---|");
     let now = demo::demo_start();
     for pending in [1_000usize, 100_000] {
@@ -612,7 +616,9 @@ fn jobs(settings: &Settings) {
                     })
                     .expect("commit pending jobs");
             }
-            let due = (0..DUE).map(|i| job(now.plus(Millis(-(i as i64))), i)).collect();
+            let due = (0..DUE)
+                .map(|i| job(now.plus(Millis(-(i as i64))), i))
+                .collect();
             f.store
                 .commit(&Transition {
                     jobs: due,
