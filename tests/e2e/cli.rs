@@ -630,3 +630,32 @@ async fn check_passes_when_telegram_answers() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(fake.calls_to("getMe").len(), 1);
 }
+
+/// Assignment agents must be platform identities with skills among the rules' categories.
+#[test]
+fn check_reports_bad_assignment_agents() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "team.toml",
+        "[desk.assignment]\nmode = \"round_robin\"\n[desk.assignment.agents]\n\"Telegram:7\" = { name = \"Ann\" }\n\"console:bob\" = { name = \"Bob\", skills = [\"biling\"] }\n",
+    );
+    let o = run(&["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("key \"Telegram:7\" is not a platform identity"),
+        "{err}"
+    );
+    assert!(
+        err.contains("has the skill \"biling\", which is not a category"),
+        "{err}"
+    );
+    let ok = write(
+        dir.path(),
+        "ok.toml",
+        "[desk.assignment.agents]\n\"telegram:7\" = { name = \"Ann\", skills = [\"billing\"] }\n",
+    );
+    let o = run(&["check", "--config", ok.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

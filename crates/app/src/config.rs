@@ -375,6 +375,41 @@ impl Settings {
                 }
             },
         };
+        // Assignment agents: `platform:id` keys (as the platforms write them), skills that
+        // are categories of the rules.
+        for (key, agent) in &config.desk.assignment.agents {
+            let platform = key
+                .split_once(':')
+                .filter(|(_, id)| !id.is_empty())
+                .and_then(|(p, _)| {
+                    p.parse::<switchboard_domain::Platform>()
+                        .ok()
+                        .map(|x| (p, x))
+                });
+            match platform {
+                Some((p, x)) if p == x.as_str() => {}
+                _ => diags.push(Diagnostic::at(
+                    &where_,
+                    "",
+                    None,
+                    format!("`desk.assignment.agents` key {key:?} is not a platform identity"),
+                    "write it like \"telegram:12345\" or \"discord:4242\" (lowercase platform, a colon, the user's id)",
+                )),
+            }
+            if let Some((engine, _)) = &engine {
+                for skill in &agent.skills {
+                    if !engine.categories().iter().any(|(c, _)| c.as_str() == skill) {
+                        diags.push(Diagnostic::at(
+                            &where_,
+                            "",
+                            None,
+                            format!("agent {key:?} has the skill {skill:?}, which is not a category of the rules"),
+                            "use a category from the rules' [categories], or remove it",
+                        ));
+                    }
+                }
+            }
+        }
         match (engine, prompts) {
             (Some((engine, rules_text)), Some(prompts)) if diags.is_empty() => Ok(Settings {
                 config,

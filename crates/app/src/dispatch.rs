@@ -62,6 +62,8 @@ impl Dispatcher {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut workers: HashMap<i64, mpsc::UnboundedSender<Item>> = HashMap::new();
         let mut handles: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+        // Entries no channel takes (logged once each), skipped by later rounds.
+        let mut undeliverable: HashSet<OutboxId> = HashSet::new();
         loop {
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -81,10 +83,14 @@ impl Dispatcher {
             // not yet delivered (never both out of the set and already sent).
             let batch: Vec<Item> = {
                 let in_flight = lock(&self.in_flight);
-                match self.store.outbox(BATCH) {
+                // Read past the entries already handed out or that no channel takes, so
+                // that a chat with a long queue (the staff group at 20 a minute) cannot
+                // keep other chats' messages out of the batch.
+                let limit = BATCH + in_flight.len() + undeliverable.len();
+                match self.store.outbox(limit) {
                     Ok(b) => b
                         .into_iter()
-                        .filter(|(id, _)| !in_flight.contains(id))
+                        .filter(|(id, _)| !in_flight.contains(id) && !undeliverable.contains(id))
                         .collect(),
                     Err(e) => {
                         tracing::error!(error = %e, "cannot read the outbox");
@@ -103,6 +109,7 @@ impl Dispatcher {
             for (id, o) in batch {
                 let Some(chat) = self.telegram.chat_of(&o) else {
                     tracing::error!(outbox = id.0, to = ?o.to, "no channel delivers this message; it stays in the outbox");
+                    undeliverable.insert(id);
                     continue;
                 };
                 lock(&self.in_flight).insert(id);
@@ -136,8 +143,26 @@ impl Dispatcher {
         let telegram = self.telegram.clone();
         let in_flight = self.in_flight.clone();
         let handle = tokio::spawn(async move {
-            while let Ok(Some((id, o))) = tokio::time::timeout(IDLE, rx.recv()).await {
+            loop {
+                let (id, o) = match tokio::time::timeout(IDLE, rx.recv()).await {
+                    Ok(Some(item)) => item,
+                    Ok(None) => break,
+                    Err(_) => {
+                        // Idle: refuse new items (the dispatcher starts another worker), and
+                        // deliver any that arrived just before.
+                        rx.close();
+                        match rx.try_recv() {
+                            Ok(item) => item,
+                            Err(_) => break,
+                        }
+                    }
+                };
                 if *shutdown.borrow() {
+                    // Not sent: it stays in the outbox for the next start.
+                    lock(&in_flight).remove(&id);
+                    while let Ok((id, _)) = rx.try_recv() {
+                        lock(&in_flight).remove(&id);
+                    }
                     break;
                 }
                 deliver_one(&*store, &telegram, chat, id, &o, &shutdown).await;

@@ -75,6 +75,10 @@ mod payload {
     pub const NPS: &str = "nps";
 }
 
+/// How long after the survey's question was answered the customer's next message counts as
+/// their comment; later it is a message like any other.
+const COMMENT_WINDOW: Millis = Millis(60 * 60 * 1000);
+
 /// The SLA clocks' names (stored in `Sla::warned` and `Sla::breached`, and in prompts as
 /// `staff.clock_<name>`).
 mod sla {
@@ -1023,11 +1027,16 @@ impl Desk {
         agent: &Agent,
         mode: AssignMode,
     ) -> Result<(), StoreError> {
+        let now = w.now;
         let Some(t) = w.ticket(id)? else {
             return Ok(());
         };
         t.status = TicketStatus::Claimed;
         t.assignee = Some(agent.clone());
+        if let Some(s) = t.sla.as_mut() {
+            // Silence is counted from when the agent got the ticket.
+            s.last_agent_at = Some(now);
+        }
         let how = match mode {
             AssignMode::RoundRobin => "round robin",
             AssignMode::LeastLoaded => "least loaded",
@@ -1130,6 +1139,7 @@ impl Desk {
                     breached: Vec::new(),
                     last_agent_at: None,
                     generation: 0,
+                    first_response_settled: false,
                 });
             }
         }
@@ -1166,11 +1176,17 @@ impl Desk {
         self.sla_schedule(w, id)
     }
 
+    /// The business time at which a clock with `target` warns (the same integer in the
+    /// schedule and in the check, so a check never finds itself early).
+    fn warn_at(&self, target: Millis) -> i64 {
+        target.0 / 100 * i64::from(self.cfg.sla.warn_percent.min(100))
+            + target.0 % 100 * i64::from(self.cfg.sla.warn_percent.min(100)) / 100
+    }
+
     /// Schedules the next check at the earliest warning or breach still ahead; every
     /// earlier check job becomes stale (generation).
     fn sla_schedule(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
         let now = w.now;
-        let pct = i64::from(self.cfg.sla.warn_percent.min(100));
         let Some(t) = w.ticket(id)? else {
             return Ok(());
         };
@@ -1178,6 +1194,7 @@ impl Desk {
         let Some(s) = t.sla.as_mut() else {
             return Ok(());
         };
+        let answered = answered || s.first_response_settled;
         s.generation += 1;
         let generation = s.generation;
         let mut next: Option<Timestamp> = None;
@@ -1186,7 +1203,10 @@ impl Desk {
         if open && !answered {
             let target = s.first_response_target.0;
             if !has(&s.warned, sla::FIRST) {
-                consider(self.calendar.add(s.started_at, Millis(target * pct / 100)));
+                consider(
+                    self.calendar
+                        .add(s.started_at, Millis(self.warn_at(Millis(target)))),
+                );
             }
             if !has(&s.breached, sla::FIRST) {
                 consider(self.calendar.add(s.started_at, Millis(target)));
@@ -1195,7 +1215,7 @@ impl Desk {
         if open && let Some(since) = s.running_since {
             let target = s.resolution_target.0;
             if !has(&s.warned, sla::RESOLUTION) {
-                let left = (target * pct / 100 - s.spent.0).max(0);
+                let left = (self.warn_at(Millis(target)) - s.spent.0).max(0);
                 consider(self.calendar.add(since, Millis(left)));
             }
             if !has(&s.breached, sla::RESOLUTION) {
@@ -1225,7 +1245,7 @@ impl Desk {
         if !t.status.is_open() {
             return None;
         }
-        if t.first_response_at.is_none() {
+        if t.first_response_at.is_none() && !s.first_response_settled {
             return Some(self.calendar.add(s.started_at, s.first_response_target));
         }
         let since = s.running_since?;
@@ -1253,7 +1273,7 @@ impl Desk {
         let has = |list: &[String], clock: &str| list.iter().any(|c| c == clock);
         // (clock, used, target, due)
         let mut clocks = Vec::new();
-        if t.first_response_at.is_none() {
+        if t.first_response_at.is_none() && !s.first_response_settled {
             let used = self.calendar.between(s.started_at, now);
             let due = self.calendar.add(s.started_at, s.first_response_target);
             clocks.push((sla::FIRST, used, s.first_response_target, due));
@@ -1270,7 +1290,7 @@ impl Desk {
             let clock_name = self.staff(&format!("staff.clock_{clock}"), &[]);
             if used.0 >= target.0 && !has(&s.breached, clock) {
                 self.sla_breach(w, id, clock, &clock_name, target)?;
-            } else if used.0 * 100 >= target.0 * pct && !has(&s.warned, clock) {
+            } else if used.0 >= self.warn_at(target) && !has(&s.warned, clock) {
                 if let Some(sl) = w.ticket(id)?.and_then(|t| t.sla.as_mut()) {
                     sl.warned.push(clock.to_string());
                 }
@@ -1490,6 +1510,9 @@ impl Desk {
         t.assignee = None;
         t.reopened += 1;
         t.resolution = None;
+        if let Some(s) = t.survey.as_mut() {
+            s.awaiting_comment = false;
+        }
         let (locale, chat, priority) = (t.locale.clone(), t.chat.clone(), t.priority);
         w.event(id, "reopened", None, String::new());
         w.record(id, Author::Customer(name.to_string()), text, false);
@@ -1809,6 +1832,10 @@ impl Desk {
                 if t.handed_off_at.is_none() {
                     t.handed_off_at = Some(now);
                 }
+                if let Some(s) = t.sla.as_mut() {
+                    // Silence is counted from when the agent took the ticket.
+                    s.last_agent_at = Some(now);
+                }
                 w.event(id, "claimed", Some(&agent.name), String::new());
                 self.tell(
                     w,
@@ -1985,6 +2012,12 @@ impl Desk {
             "staff.closed",
             &[("agent", &agent.name), ("ticket", &id.to_string())],
         );
+        if let Some(t) = w.ticket(id)?
+            && t.first_response_at.is_none()
+            && let Some(s) = t.sla.as_mut()
+        {
+            s.first_response_settled = true;
+        }
         self.sla_pause(w, id)?;
         self.schedule_survey(w, id)?;
         // The closing agent has room for the next waiting ticket.
@@ -2064,6 +2097,10 @@ impl Desk {
             return Ok(());
         };
         if s.csat.is_some() || s.reminded || now.since(s.sent_at) > expiry {
+            return Ok(());
+        }
+        if t.status != TicketStatus::Resolved {
+            // Reopened since: not the moment to ask for a rating.
             return Ok(());
         }
         s.reminded = true;
@@ -2202,6 +2239,14 @@ impl Desk {
         let Some(t) = w.ticket(id)? else {
             return Ok(());
         };
+        // Already open again (the customer wrote since): the alert is enough.
+        if t.status != TicketStatus::Resolved {
+            return Ok(());
+        }
+        if let Some(s) = t.survey.as_mut() {
+            // The ticket is open again: its next messages are the conversation's.
+            s.awaiting_comment = false;
+        }
         t.status = TicketStatus::Queued;
         t.assignee = None;
         t.reopened += 1;
@@ -2227,7 +2272,14 @@ impl Desk {
         let Some(s) = t.survey.as_mut() else {
             return Ok(false);
         };
-        if !s.awaiting_comment || now.since(s.sent_at) > expiry {
+        // Only a message soon after the invitation is the comment; later ones are new
+        // requests (and the invitation lapses).
+        let invited = s.answered_at.unwrap_or(s.sent_at);
+        if !s.awaiting_comment
+            || now.since(s.sent_at) > expiry
+            || now.since(invited) > COMMENT_WINDOW
+        {
+            s.awaiting_comment = false;
             return Ok(false);
         }
         s.awaiting_comment = false;

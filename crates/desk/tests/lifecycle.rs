@@ -170,18 +170,21 @@ impl Sim {
         self.apply(Event::Inbound(inb))
     }
 
-    /// Moves the clock and runs every job that fell due.
+    /// Moves the clock and runs every job that fell due, each at its due time (as the
+    /// service does).
     fn wait(&mut self, d: Millis) {
-        self.now = self.now.plus(d);
+        let end = self.now.plus(d);
         loop {
-            let due = self.store.due_jobs(self.now, 10).unwrap();
+            let due = self.store.due_jobs(end, 10).unwrap();
             if due.is_empty() {
                 break;
             }
             for (id, job) in due {
+                self.now = Timestamp(job.due.0.min(end.0).max(self.now.0));
                 self.apply(Event::Due { id, job });
             }
         }
+        self.now = end;
     }
 
     fn ticket(&self, n: u64) -> switchboard_domain::Ticket {
@@ -1283,7 +1286,7 @@ fn a_breach_alerts_raises_the_priority_and_releases_a_silent_agent_once() {
     assert_eq!(
         s.take_sent(),
         vec![
-            "staff T-1: T-1: 80% of the first-response target is used; due within 45 minutes."
+            "staff T-1: T-1: 80% of the first-response target is used; due within 50 minutes."
                 .to_string()
         ]
     );
@@ -1375,5 +1378,86 @@ fn tickets_keep_the_targets_they_started_with() {
     assert_eq!(
         s.ticket(2).sla.unwrap().first_response_target,
         Millis::hours(1)
+    );
+}
+
+#[test]
+fn a_message_days_after_the_survey_is_a_request_not_a_comment() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.wait(Millis::mins(10));
+    s.customer_press("ann", "csat:T-1:4");
+    s.take_sent();
+    // Two days later (inside the reopen window): a new problem reopens the ticket.
+    s.wait(Millis::hours(48));
+    s.customer("ann", "my new order never arrived");
+    let t = s.ticket(1);
+    assert_eq!(t.status, TicketStatus::Queued, "{:#?}", s.sent);
+    assert!(t.survey.unwrap().comment.is_none());
+    assert!(!s.said("passed your comment"), "{:#?}", s.sent);
+}
+
+#[test]
+fn a_late_low_score_does_not_take_a_reopened_ticket_from_its_agent() {
+    let mut s = survey_sim(switchboard_desk::SurveyConfig {
+        delay: Millis(0),
+        reopen_on_low_score: true,
+        ..Default::default()
+    });
+    s.customer("ann", "hello");
+    s.agent("alice", Some(1), "/close");
+    s.customer("ann", "still broken");
+    s.agent("bob", Some(1), "/claim");
+    s.customer_press("ann", "csat:T-1:1");
+    let t = s.ticket(1);
+    assert_eq!(t.status, TicketStatus::Claimed);
+    assert_eq!(t.assignee.unwrap().name, "bob");
+    assert!(
+        s.said("Low satisfaction on T-1: 1 of 5"),
+        "the alert still goes out"
+    );
+}
+
+#[test]
+fn a_ticket_closed_without_a_word_and_reopened_does_not_breach_at_once() {
+    let mut s = Sim::new();
+    s.customer("ann", "hello, please let me talk to a human");
+    s.agent("alice", Some(1), "/close");
+    s.wait(Millis::hours(24));
+    s.take_sent();
+    s.customer("ann", "it broke again");
+    s.wait(Millis::mins(1));
+    assert!(!s.said("missed"), "{:#?}", s.sent);
+}
+
+#[test]
+fn an_odd_sla_target_does_not_spin_the_scheduler() {
+    let mut s = Sim::with(DeskConfig {
+        first_response: switchboard_desk::config::Targets {
+            normal: Millis(1001),
+            ..Default::default()
+        },
+        ..DeskConfig::default()
+    });
+    s.customer("ann", "hello, please let me talk to a human");
+    // The check falls due at 80% of 1,001 ms (800 ms): the warning, once, and `wait`
+    // returns (it looped forever while the check's threshold and the schedule's
+    // disagreed by a rounding). Then the breach, once.
+    s.wait(Millis(801));
+    assert_eq!(
+        s.sent
+            .iter()
+            .filter(|l| l.contains("80% of the first-response"))
+            .count(),
+        1
+    );
+    s.wait(Millis::secs(5));
+    assert_eq!(
+        s.sent
+            .iter()
+            .filter(|l| l.contains("missed its first-response"))
+            .count(),
+        1
     );
 }

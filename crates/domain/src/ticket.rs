@@ -212,6 +212,10 @@ pub struct Sla {
     /// Bumped whenever the next check is rescheduled: older check jobs do nothing.
     #[serde(default)]
     pub generation: u32,
+    /// The first-response clock is over without a first response (closed without a word):
+    /// a reopen does not bring it back.
+    #[serde(default)]
+    pub first_response_settled: bool,
 }
 
 /// Who wrote a message of a ticket.

@@ -106,13 +106,21 @@ pub fn parse(update: &Update, staff_chat: i64) -> Parsed {
             let Some(mut what) = what_of(m) else {
                 return Parsed::Ignore("a message with nothing to relay (a service message)");
             };
+            let staff = staff_chat != 0 && m.chat.id.0 == staff_chat;
             if edited {
-                // An edit arrives as a new message that says so.
-                match &mut what {
-                    What::Text(t) => *t = format!("✏️ {t}"),
-                    What::Media(a) => {
-                        a.caption = Some(format!("✏️ {}", a.caption.as_deref().unwrap_or("")));
+                // An edit arrives as a new message that says so. In the staff group the mark
+                // goes at the end: an edited note (`// …`) or command must stay one, never
+                // turn into text relayed to the customer.
+                let mark = |t: &str| {
+                    if staff {
+                        format!("{t} ✏️")
+                    } else {
+                        format!("✏️ {t}")
                     }
+                };
+                match &mut what {
+                    What::Text(t) => *t = mark(t),
+                    What::Media(a) => a.caption = Some(mark(a.caption.as_deref().unwrap_or(""))),
                     What::Button(_) => {}
                 }
             }
@@ -353,5 +361,16 @@ mod tests {
         };
         assert_eq!(i.what, What::Text("✏️ order 88124, not 88123".into()));
         assert_eq!(i.key.0, "telegram:update:16");
+        // An agent's edited note stays a note: the mark goes at the end.
+        let note = update(
+            r#"{"update_id":18,"edited_message":{"message_id":80,"date":1767603600,"edit_date":1767603660,
+            "message_thread_id":12,"is_topic_message":true,
+            "chat":{"id":-1001234567890,"type":"supergroup","title":"Support","is_forum":true},
+            "from":{"id":7,"is_bot":false,"first_name":"Bea"},"text":"// known fraudster"}}"#,
+        );
+        let Parsed::Inbound(i) = parse(&note, STAFF) else {
+            panic!()
+        };
+        assert_eq!(i.what, What::Text("// known fraudster ✏️".into()));
     }
 }
