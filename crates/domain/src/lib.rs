@@ -9,6 +9,8 @@
 //!   [`UpdateKey`]) and time ([`Timestamp`], [`Millis`]).
 //! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`].
 //! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
+//! - [`metrics`]: the formulas reports use (CSAT, NPS, satisfaction index, percentiles,
+//!   churn, the logistic churn-risk model, customer lifetime value).
 //!
 //! This crate does no I/O and knows nothing of tokio, sled, teloxide or serenity: every
 //! other crate depends on it, and it depends on none of them (see DESIGN.md, "Layout").
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod ids;
 pub mod io;
+pub mod metrics;
 pub mod ticket;
 
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
