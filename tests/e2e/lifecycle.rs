@@ -382,3 +382,41 @@ fn pending_timers_survive_a_restart_and_fire_once() {
         "{third}"
     );
 }
+
+/// `switchboard report` reads what a demo left, as JSON with the documented names.
+#[test]
+fn report_reads_the_store_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    play(
+        "customer ann: Hi! I forgot my password\n\
+         customer ann presses Yes\n\
+         customer ben: I was charged twice, talk to a person\n\
+         agent alice on T-2: Sorry, refunding now.\n\
+         agent alice on T-2: /close\n",
+        &data,
+    );
+    let (code, out, err) = cli(&[
+        "report",
+        "--since",
+        "2026-01-05",
+        "--until",
+        "2026-01-06",
+        "--format",
+        "json",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let n = &v["groups"][0]["numbers"];
+    assert_eq!(n["opened"], 2);
+    assert_eq!(n["resolved"], 2);
+    assert_eq!(n["deflection_rate_pct"], 50.0);
+    assert_eq!(n["handoff_rate_pct"], 50.0);
+    assert_eq!(n["first_response_wall"]["count"], 1);
+    assert!(n["nps"].is_null(), "no NPS answers: no data");
+    let (code, _, err) = cli(&["report", "--by", "week", "--data", data.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a grouping"), "{err}");
+}

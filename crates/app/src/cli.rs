@@ -22,9 +22,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the service with the configured channels (today: the console, on standard
-    /// input and output). The rules file is reloaded when it changes.
+    /// Run the service with the configured channels (Telegram when `[telegram]` is
+    /// enabled, else the console on standard input and output). The rules file is reloaded
+    /// when it changes.
     Run(DataArgs),
+    /// The numbers: volume, speed, SLA attainment, satisfaction, over a period.
+    Report(ReportArgs),
     /// Play the whole desk in the terminal: the built-in demo, or a script of yours.
     Demo(DemoArgs),
     /// Read tickets from the store.
@@ -38,6 +41,29 @@ pub enum Command {
     /// Work with triage rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+}
+
+/// `switchboard report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Start: a duration back from now (`30d`, `12h`) or a date (`2026-11-01`, UTC).
+    #[arg(long, default_value = "30d")]
+    pub since: String,
+    /// End (exclusive): a date, or a duration back from now (default: now).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Group by category, priority, agent, platform or day.
+    #[arg(long, default_value = "all")]
+    pub by: String,
+    /// table, json or csv.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Where the store is.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Where the store is.

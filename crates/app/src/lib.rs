@@ -16,6 +16,7 @@
 //! - [`dispatch`]: the outbox dispatcher: per-chat workers, retries, at least once.
 //! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
 //! - [`tickets`]: `switchboard tickets list|show`.
+//! - [`report`]: `switchboard report`: volume, speed, SLA and satisfaction over a period.
 //! - [`customers`]: `switchboard customers import|block|unblock|show`.
 //!
 //! `main.rs` only parses arguments, sets up logging and calls in here.
@@ -39,6 +40,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod prompts;
 pub mod reload;
+pub mod report;
 pub mod runtime;
 pub mod service;
 pub mod telegram;

@@ -105,6 +105,53 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
             }
         }
+        Command::Report(args) => {
+            let Some(settings) = commands::load_or_report(config, None, &mut err)? else {
+                return Ok(1);
+            };
+            let dir = args
+                .data
+                .data
+                .clone()
+                .unwrap_or_else(|| settings.config.store.path.clone().into());
+            let now = runtime::now();
+            let parse = |s: &str| switchboard::report::parse_when(s, now);
+            let since = match parse(&args.since) {
+                Ok(t) => t,
+                Err(e) => {
+                    writeln!(err, "{e}")?;
+                    return Ok(2);
+                }
+            };
+            let until = match args.until.as_deref().map(parse).transpose() {
+                Ok(t) => t.unwrap_or(now),
+                Err(e) => {
+                    writeln!(err, "{e}")?;
+                    return Ok(2);
+                }
+            };
+            let by: switchboard::report::By = match args.by.parse() {
+                Ok(b) => b,
+                Err(e) => {
+                    writeln!(err, "{e}")?;
+                    return Ok(2);
+                }
+            };
+            let source = tickets::open(&dir, &settings.config.admin.listen)?;
+            let all = source.tickets(None)?;
+            let cal = switchboard_desk::calendar::Calendar::new(&settings.config.desk.hours)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = switchboard::report::build(&all, since, until, by, &cal);
+            match &args.out {
+                Some(path) => {
+                    let mut f = std::fs::File::create(path)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                    switchboard::report::write(&report, &args.format, &mut f)?;
+                }
+                None => switchboard::report::write(&report, &args.format, &mut out)?,
+            }
+            0
+        }
         Command::Run(args) => {
             let Some(settings) = commands::load_or_report(config, None, &mut err)? else {
                 return Ok(1);
