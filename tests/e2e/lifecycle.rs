@@ -416,7 +416,7 @@ fn report_reads_the_store_as_json() {
     assert_eq!(n["handoff_rate_pct"], 50.0);
     assert_eq!(n["first_response_wall"]["count"], 1);
     assert!(n["nps"].is_null(), "no NPS answers: no data");
-    let (code, _, err) = cli(&["report", "--by", "week", "--data", data.to_str().unwrap()]);
+    let (code, _, err) = cli(&["report", "--by", "month", "--data", data.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("is not a grouping"), "{err}");
 }

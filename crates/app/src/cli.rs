@@ -52,7 +52,7 @@ pub struct ReportArgs {
     /// End (exclusive): a date, or a duration back from now (default: now).
     #[arg(long)]
     pub until: Option<String>,
-    /// Group by category, priority, agent, platform or day.
+    /// Group by category, priority, agent, platform, day or week.
     #[arg(long, default_value = "all")]
     pub by: String,
     /// table, json or csv.

@@ -43,6 +43,8 @@ pub enum By {
     Platform,
     /// By the day the ticket was opened (UTC).
     Day,
+    /// By the week the ticket was opened (named by its Monday, UTC).
+    Week,
 }
 
 impl std::str::FromStr for By {
@@ -55,9 +57,10 @@ impl std::str::FromStr for By {
             "agent" => By::Agent,
             "platform" => By::Platform,
             "day" => By::Day,
+            "week" => By::Week,
             other => {
                 return Err(format!(
-                    "`--by {other}` is not a grouping: use category, priority, agent, platform or day"
+                    "`--by {other}` is not a grouping: use category, priority, agent, platform, day or week"
                 ));
             }
         })
@@ -182,6 +185,17 @@ fn key(t: &Ticket, by: By) -> String {
             .map_or_else(|| "(none)".to_string(), |a| a.name.clone()),
         By::Platform => t.customer.platform.as_str().to_string(),
         By::Day => t.opened_at.to_rfc3339().chars().take(10).collect(),
+        By::Week => {
+            const DAY: i64 = 86_400_000;
+            let days = t.opened_at.0.div_euclid(DAY);
+            // 1970-01-01 was a Thursday: Monday is 3 days before it in the week.
+            let monday = days - (days + 3).rem_euclid(7);
+            Timestamp(monday * DAY)
+                .to_rfc3339()
+                .chars()
+                .take(10)
+                .collect()
+        }
     }
 }
 
@@ -644,6 +658,17 @@ mod tests {
         assert!(v["groups"][1]["numbers"]["csat_pct"].is_number());
         assert!(write(&r, "pdf", &mut Vec::new()).is_err());
         assert!("weekly".parse::<By>().is_err());
+        // 2026-11-01 is a Sunday: its week began on Monday 2026-10-26; T-4 opened on the
+        // Saturday before.
+        let r = build(
+            &tickets,
+            at(-7, 0, 0),
+            at(1, 0, 0),
+            By::Week,
+            &Calendar::always(),
+        );
+        let names: Vec<&str> = r.groups.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(names, ["2026-10-26"]);
         assert_eq!(parse_when("2026-11-01", Timestamp(0)).unwrap(), at(0, 0, 0));
         assert_eq!(parse_when("1d", at(1, 0, 0)).unwrap(), at(0, 0, 0));
         assert!(parse_when("yesterday", Timestamp(0)).is_err());
