@@ -420,3 +420,68 @@ fn report_reads_the_store_as_json() {
     assert_eq!(code, 2);
     assert!(err.contains("is not a grouping"), "{err}");
 }
+
+/// `demo --seed-history N` fills a store with a month of realistic history that `report`
+/// reads; the same N gives the same history.
+#[test]
+fn seeded_history_gives_a_full_report_and_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for name in ["a", "b"] {
+        let data = dir.path().join(name);
+        let (code, out, err) = cli(&[
+            "demo",
+            "--seed-history",
+            "200",
+            "--data",
+            data.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("200 tickets of history seeded from 2025-12-06 to 2026-01-05"),
+            "{out}"
+        );
+        let (code, json, err) = cli(&[
+            "report",
+            "--since",
+            "2025-12-06",
+            "--until",
+            "2026-01-06",
+            "--format",
+            "json",
+            "--data",
+            data.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        reports.push(json);
+    }
+    assert_eq!(reports[0], reports[1], "the same seed, the same history");
+    let v: serde_json::Value = serde_json::from_str(&reports[0]).unwrap();
+    let n = &v["groups"][0]["numbers"];
+    assert_eq!(n["opened"], 200);
+    assert!(n["resolved"].as_u64().unwrap() >= 190, "{n}");
+    let deflection = n["deflection_rate_pct"].as_f64().unwrap();
+    assert!((20.0..70.0).contains(&deflection), "{n}");
+    let csat = n["csat_pct"].as_f64().unwrap();
+    assert!((40.0..95.0).contains(&csat), "{n}");
+    assert!(
+        n["first_response_wall"]["count"].as_u64().unwrap() > 50,
+        "{n}"
+    );
+    assert!(
+        n["sla_first_response"]["decided"].as_u64().unwrap() > 50,
+        "{n}"
+    );
+    // A script and seeding at once is refused.
+    let (code, _, err) = cli(&[
+        "demo",
+        "--seed-history",
+        "5",
+        "--script",
+        "x.script",
+        "--data",
+        "y",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot be used with"), "{err}");
+}

@@ -83,6 +83,10 @@ pub struct DemoArgs {
     /// Keep the store in this directory (default: a temporary one, removed afterwards).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Instead of a script: fill the store (`--data`) with N tickets of synthetic history
+    /// over the 30 days before the demo's clock, for `switchboard report`.
+    #[arg(long, value_name = "N", requires = "data", conflicts_with = "script")]
+    pub seed_history: Option<u64>,
 }
 
 /// `switchboard tickets …`.

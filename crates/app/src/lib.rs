@@ -15,6 +15,7 @@
 //! - [`telegram`]: the running service with the Telegram channel (long polling).
 //! - [`dispatch`]: the outbox dispatcher: per-chat workers, retries, at least once.
 //! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
+//! - [`history`]: `switchboard demo --seed-history N`: synthetic history for reports.
 //! - [`tickets`]: `switchboard tickets list|show`.
 //! - [`report`]: `switchboard report`: volume, speed, SLA and satisfaction over a period.
 //! - [`customers`]: `switchboard customers import|block|unblock|show`.
@@ -38,6 +39,7 @@ pub mod console;
 pub mod customers;
 pub mod demo;
 pub mod dispatch;
+pub mod history;
 pub mod prompts;
 pub mod reload;
 pub mod report;

@@ -44,6 +44,27 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(RulesCommand::Backtest(args)) => {
             commands::backtest(config, &args, &mut out, &mut err)?
         }
+        Command::Demo(args) if args.seed_history.is_some() => {
+            let Some(s) = commands::load_or_report(config, None, &mut err)? else {
+                return Ok(1);
+            };
+            let dir = args
+                .data
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("--seed-history needs --data DIR"))?;
+            let store =
+                std::sync::Arc::new(switchboard_store::SledStore::open(&dir).map_err(|e| {
+                    anyhow::anyhow!("cannot open the store at {}: {e}", dir.display())
+                })?);
+            let service = demo::service(&s, store);
+            switchboard::history::seed(
+                &service,
+                args.seed_history.unwrap_or(0),
+                demo::demo_start(),
+                &mut out,
+            )?;
+            0
+        }
         Command::Demo(args) => match commands::load_or_report(config, None, &mut err)? {
             Some(s) => demo::run(
                 &s,

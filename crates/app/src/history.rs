@@ -1,0 +1,211 @@
+//! `switchboard demo --seed-history N`: N tickets of realistic synthetic history, played
+//! through the real desk and store on a simulated clock over the 30 days before the demo's
+//! start, so that `switchboard report` has something to show (and benchmarks have data).
+//!
+//! The mix: customers open tickets through the day (fewer at night and at weekends) with
+//! the same kinds of first messages as real ones (self-service questions, billing,
+//! shipping, hacked accounts, Chinese); some say the automatic answer helped, the rest go to
+//! two agents who claim, answer after a while, sometimes ask a question and get an answer,
+//! and close; customers answer the survey with mostly good scores. Deterministic for a seed.
+
+use std::io::Write;
+
+use anyhow::{Context as _, Result};
+use switchboard_desk::Event;
+use switchboard_domain::{
+    ChatId, Inbound, Millis, PartyId, Place, Platform, Sender, TicketId, TicketStatus, Timestamp,
+    UpdateKey, What,
+};
+
+use crate::service::Service;
+
+const OPENERS: &[&str] = &[
+    "Hi! I forgot my password and can't log in",
+    "I was charged twice for my order, please talk to a person",
+    "Where is my parcel? It has not moved in three days",
+    "I want a refund, the item arrived broken",
+    "How do I change the delivery address on my order?",
+    "Can I get an invoice for my purchase last month?",
+    "My account was hacked, someone changed my email",
+    "The app keeps crashing when I open the settings page",
+    "我的快递三天没动了，请帮我查一下",
+];
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+struct Player<'a> {
+    service: &'a Service,
+    n: u64,
+}
+
+impl Player<'_> {
+    fn send(&mut self, from: Sender, place: Place, what: What, at: Timestamp) -> Result<()> {
+        // Timers that fell due before this moment happen first, at their times.
+        self.service.run_due(at)?;
+        self.n += 1;
+        let inb = Inbound {
+            key: UpdateKey(format!("history:{}", self.n)),
+            at,
+            from,
+            place,
+            what,
+        };
+        self.service.process(&Event::Inbound(inb), at)?;
+        Ok(())
+    }
+}
+
+fn customer(i: u64) -> (Sender, ChatId) {
+    let id = format!("h{i}");
+    (
+        Sender {
+            id: PartyId::new(Platform::Telegram, id.as_str()),
+            name: format!("Customer {i}"),
+            username: None,
+            language: None,
+        },
+        ChatId::new(Platform::Telegram, id.as_str()),
+    )
+}
+
+fn agent(k: u64) -> Sender {
+    let name = ["alice", "bob"][(k % 2) as usize];
+    Sender {
+        id: PartyId::new(Platform::Console, name),
+        name: name.to_string(),
+        username: None,
+        language: None,
+    }
+}
+
+/// Plays `n` tickets ending at `end`; prints a line when done.
+pub fn seed(service: &Service, n: u64, end: Timestamp, out: &mut dyn Write) -> Result<()> {
+    let mut rng = Rng(0x5EED_0000_0000_0001 ^ n);
+    let span = Millis::hours(24 * 30).0;
+    let start = Timestamp(end.0 - span);
+    let step = span / n.max(1) as i64;
+    let mut p = Player { service, n: 0 };
+    let store = service.store.clone();
+    for i in 0..n {
+        // Busy by day, quiet at night: shift night openings to the morning.
+        let mut at = Timestamp(start.0 + i as i64 * step + rng.below(step.max(1) as u64) as i64);
+        let hour = (at.0 / 3_600_000).rem_euclid(24);
+        if hour < 7 {
+            at = at.plus(Millis::hours(8 - hour));
+        }
+        let (who, chat) = customer(i);
+        let text = OPENERS[rng.below(OPENERS.len() as u64) as usize];
+        p.send(
+            who.clone(),
+            Place::Customer { chat: chat.clone() },
+            What::Text(text.into()),
+            at,
+        )?;
+        let Some(id) = store.latest_ticket(&who.id, &chat)? else {
+            continue;
+        };
+        let ticket = store.ticket(id)?.context("the ticket just opened")?;
+        let mut t = at.plus(Millis::mins(1 + rng.below(5) as i64));
+        if ticket.status == TicketStatus::SelfService {
+            if rng.below(10) < 7 {
+                p.send(
+                    who.clone(),
+                    Place::Customer { chat: chat.clone() },
+                    What::Button(format!("yes:{id}")),
+                    t,
+                )?;
+                answer_survey(&mut p, &mut rng, &who, &chat, id, t)?;
+                continue;
+            }
+            p.send(
+                who.clone(),
+                Place::Customer { chat: chat.clone() },
+                What::Button(format!("no:{id}")),
+                t,
+            )?;
+        }
+        // An agent takes it after 5 minutes to 2 hours and answers, sometimes asking
+        // something first.
+        let a = agent(rng.below(2));
+        let staff = Place::Staff {
+            ticket: Some(id),
+            thread: None,
+            reply_to: None,
+        };
+        t = t.plus(Millis::mins(5 + rng.below(115) as i64));
+        p.send(a.clone(), staff.clone(), What::Text("/claim".into()), t)?;
+        if rng.below(3) == 0 {
+            t = t.plus(Millis::mins(2));
+            p.send(
+                a.clone(),
+                staff.clone(),
+                What::Text("Could you send me your order number?".into()),
+                t,
+            )?;
+            t = t.plus(Millis::mins(5 + rng.below(600) as i64));
+            p.send(
+                who.clone(),
+                Place::Customer { chat: chat.clone() },
+                What::Text("It is 55123".into()),
+                t,
+            )?;
+        }
+        t = t.plus(Millis::mins(1 + rng.below(30) as i64));
+        p.send(
+            a.clone(),
+            staff.clone(),
+            What::Text("Thanks for waiting, this is sorted now.".into()),
+            t,
+        )?;
+        t = t.plus(Millis::mins(1 + rng.below(60) as i64));
+        p.send(a, staff, What::Text("/close".into()), t)?;
+        answer_survey(&mut p, &mut rng, &who, &chat, id, t)?;
+    }
+    service.run_due(end)?;
+    store.flush()?;
+    let day = |t: Timestamp| t.to_rfc3339().chars().take(10).collect::<String>();
+    writeln!(
+        out,
+        "{n} tickets of history seeded from {} to {}; see them with `switchboard report --since {} --until {} --data DIR`",
+        day(start),
+        day(end),
+        day(start),
+        day(end.plus(Millis::hours(24))),
+    )?;
+    Ok(())
+}
+
+/// Most customers answer the survey (sent 10 minutes after resolution), mostly happily.
+fn answer_survey(
+    p: &mut Player<'_>,
+    rng: &mut Rng,
+    who: &Sender,
+    chat: &ChatId,
+    id: TicketId,
+    resolved: Timestamp,
+) -> Result<()> {
+    if rng.below(10) >= 6 {
+        return Ok(());
+    }
+    let score = [5, 5, 5, 4, 4, 4, 3, 2, 1][rng.below(9) as usize];
+    let at = resolved.plus(Millis::mins(11 + rng.below(120) as i64));
+    p.send(
+        who.clone(),
+        Place::Customer { chat: chat.clone() },
+        What::Button(format!("csat:{id}:{score}")),
+        at,
+    )
+}
