@@ -162,7 +162,23 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let all = source.tickets(None)?;
             let cal = switchboard_desk::calendar::Calendar::new(&settings.config.desk.hours)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let report = switchboard::report::build(&all, since, until, by, &cal);
+            let mut report = switchboard::report::build(
+                &all,
+                since,
+                until,
+                by,
+                &cal,
+                settings.engine.default_category().as_str(),
+            );
+            // The sample's first messages.
+            for u in &mut report.unmatched {
+                if let Ok(id) = u.ticket.parse()
+                    && let Some((_, messages)) = source.ticket(id)?
+                    && let Some(m) = messages.first()
+                {
+                    u.text = m.text.clone();
+                }
+            }
             match &args.out {
                 Some(path) => {
                     let mut f = std::fs::File::create(path)

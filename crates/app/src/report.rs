@@ -159,6 +159,37 @@ pub struct Report {
     pub by: String,
     /// `(group, numbers)`, groups sorted by name.
     pub groups: Vec<Group>,
+    /// Per triage rule, over tickets opened in the period: how often it fired, and on how
+    /// many of those an agent later changed the category (a sign the rule is wrong).
+    pub rules: Vec<RuleLine>,
+    /// Tickets opened in the period that fell to the default category (no rule set one):
+    /// material for new rules. At most [`SAMPLE`], newest first; texts filled by the caller.
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// How many default-category tickets a report samples.
+pub const SAMPLE: usize = 10;
+
+/// One rule's line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleLine {
+    /// The rule's id.
+    pub rule: String,
+    /// Tickets it fired on.
+    pub hits: usize,
+    /// Of those, tickets whose category an agent changed afterwards.
+    pub recategorised: usize,
+    /// recategorised / hits × 100.
+    pub recategorised_pct: Option<f64>,
+}
+
+/// A ticket that fell to the default category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unmatched {
+    /// The ticket.
+    pub ticket: String,
+    /// Its first message (filled in by whoever can read messages).
+    pub text: String,
 }
 
 /// One group of a report.
@@ -296,14 +327,54 @@ pub fn numbers(tickets: &[&Ticket], since: Timestamp, until: Timestamp, cal: &Ca
     }
 }
 
-/// The report of `tickets` over [since, until), grouped `by`.
+/// Rule hits and recategorisations over tickets opened in [since, until), most hits first.
+pub fn rule_lines(tickets: &[Ticket], since: Timestamp, until: Timestamp) -> Vec<RuleLine> {
+    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for t in tickets.iter().filter(|t| within(t.opened_at, since, until)) {
+        let recategorised = t
+            .events
+            .iter()
+            .any(|e| e.kind == "category" && e.by.is_some());
+        for r in &t.rules {
+            let e = by_rule.entry(r.as_str()).or_default();
+            e.0 += 1;
+            e.1 += usize::from(recategorised);
+        }
+    }
+    let mut lines: Vec<RuleLine> = by_rule
+        .into_iter()
+        .map(|(rule, (hits, re))| RuleLine {
+            rule: rule.to_string(),
+            hits,
+            recategorised: re,
+            recategorised_pct: metrics::share(re, hits),
+        })
+        .collect();
+    lines.sort_by(|a, b| b.hits.cmp(&a.hits).then(a.rule.cmp(&b.rule)));
+    lines
+}
+
+/// The report of `tickets` over [since, until), grouped `by`; `default_category` is the
+/// rules' fallback (for the sample of unmatched tickets).
 pub fn build(
     tickets: &[Ticket],
     since: Timestamp,
     until: Timestamp,
     by: By,
     cal: &Calendar,
+    default_category: &str,
 ) -> Report {
+    let mut unmatched: Vec<&Ticket> = tickets
+        .iter()
+        .filter(|t| within(t.opened_at, since, until) && t.category.as_str() == default_category)
+        .filter(|t| {
+            !t.events
+                .iter()
+                .any(|e| e.kind == "category" && e.by.is_some())
+        })
+        .collect();
+    unmatched.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
+    unmatched.truncate(SAMPLE);
     let mut groups: BTreeMap<String, Vec<&Ticket>> = BTreeMap::new();
     for t in tickets {
         groups.entry(key(t, by)).or_default().push(t);
@@ -320,6 +391,14 @@ pub fn build(
             .map(|(group, ts)| Group {
                 group,
                 numbers: numbers(&ts, since, until, cal),
+            })
+            .collect(),
+        rules: rule_lines(tickets, since, until),
+        unmatched: unmatched
+            .into_iter()
+            .map(|t| Unmatched {
+                ticket: t.id.to_string(),
+                text: String::new(),
             })
             .collect(),
     }
@@ -405,6 +484,13 @@ pub fn write(r: &Report, format: &str, out: &mut dyn Write) -> Result<()> {
                     writeln!(out, "{},{metric},{v}", csv_field(&g.group))?;
                 }
             }
+            for l in &r.rules {
+                let group = csv_field(&format!("rule:{}", l.rule));
+                let pct = l.recategorised_pct.map_or(String::new(), |x| x.to_string());
+                writeln!(out, "{group},hits,{}", l.hits)?;
+                writeln!(out, "{group},recategorised,{}", l.recategorised)?;
+                writeln!(out, "{group},recategorised_pct,{pct}")?;
+            }
         }
         "table" => {
             writeln!(out, "Report {} to {} (by {})", r.since, r.until, r.by)?;
@@ -412,6 +498,21 @@ pub fn write(r: &Report, format: &str, out: &mut dyn Write) -> Result<()> {
                 writeln!(out, "\n{}", g.group)?;
                 for (metric, v) in flat(&g.numbers) {
                     writeln!(out, "  {metric:<40} {:>20}", show(v))?;
+                }
+            }
+            if !r.rules.is_empty() {
+                writeln!(out, "\nrules (hits, recategorised by agents)")?;
+                for l in &r.rules {
+                    let name: String = l.rule.chars().take(40).collect();
+                    let pct = show(l.recategorised_pct);
+                    writeln!(out, "  {name:<40} {:>8} {:>10}%", l.hits, pct)?;
+                }
+            }
+            if !r.unmatched.is_empty() {
+                writeln!(out, "\nfell to the default category (newest first)")?;
+                for u in &r.unmatched {
+                    let text: String = u.text.chars().take(68).collect();
+                    writeln!(out, "  {:<8} {text}", u.ticket)?;
                 }
             }
         }
@@ -513,6 +614,7 @@ mod tests {
         t1.assignee = Some(ann.clone());
         t1.sla = sla(&[]);
         t1.survey = survey(at(0, 12, 10), 5, 10);
+        t1.rules = vec!["r1".into()];
         // T2: handed off 11:00, answered 13:00 (first-response breached), still claimed.
         let mut t2 = ticket(2, at(0, 11, 0));
         t2.handed_off_at = Some(at(0, 11, 0));
@@ -520,12 +622,20 @@ mod tests {
         t2.status = TicketStatus::Claimed;
         t2.assignee = Some(ann);
         t2.sla = sla(&["first_response"]);
+        t2.rules = vec!["r1".into()];
+        t2.events.push(switchboard_domain::TicketEvent {
+            at: at(0, 11, 30),
+            kind: "category".into(),
+            by: Some("ann".into()),
+            detail: "billing -> shipping".into(),
+        });
         // T3: self-service, resolved 09:05; survey 2 / 5.
         let mut t3 = ticket(3, at(0, 9, 0));
         t3.resolved_at = Some(at(0, 9, 5));
         t3.status = TicketStatus::Resolved;
         t3.resolution = Some(Resolution::SelfService);
         t3.survey = survey(at(0, 9, 15), 2, 5);
+        t3.rules = vec!["r2".into()];
         // T4: opened the day before at 23:00, resolved 01:00 in the period.
         let mut t4 = ticket(4, at(-1, 23, 0));
         t4.resolved_at = Some(at(0, 1, 0));
@@ -535,7 +645,43 @@ mod tests {
         let mut t5 = ticket(5, at(0, 20, 0));
         t5.handed_off_at = Some(at(0, 20, 0));
         t5.sla = sla(&[]);
+        t5.category = Category::new("general").unwrap();
+        t4.category = Category::new("general").unwrap();
         vec![t1, t2, t3, t4, t5]
+    }
+
+    #[test]
+    fn rules_and_the_default_category_sample() {
+        let tickets = fixture();
+        let r = build(
+            &tickets,
+            at(0, 0, 0),
+            at(1, 0, 0),
+            By::All,
+            &Calendar::always(),
+            "general",
+        );
+        // r1 fired on T1 and T2 (T2 recategorised by an agent); r2 on T3 only.
+        assert_eq!(
+            r.rules,
+            vec![
+                RuleLine {
+                    rule: "r1".into(),
+                    hits: 2,
+                    recategorised: 1,
+                    recategorised_pct: Some(50.0)
+                },
+                RuleLine {
+                    rule: "r2".into(),
+                    hits: 1,
+                    recategorised: 0,
+                    recategorised_pct: Some(0.0)
+                },
+            ]
+        );
+        // T5 fell to `general`, newest first (T4 is outside the period).
+        let ids: Vec<&str> = r.unmatched.iter().map(|u| u.ticket.as_str()).collect();
+        assert_eq!(ids, ["T-5"]);
     }
 
     #[test]
@@ -547,6 +693,7 @@ mod tests {
             at(1, 0, 0),
             By::All,
             &Calendar::always(),
+            "general",
         );
         assert_eq!(r.groups.len(), 1);
         let n = &r.groups[0].numbers;
@@ -601,6 +748,7 @@ mod tests {
             at(11, 0, 0),
             By::All,
             &Calendar::always(),
+            "general",
         );
         let n = &r.groups[0].numbers;
         assert_eq!((n.opened, n.resolved), (0, 0));
@@ -621,6 +769,7 @@ mod tests {
             at(0, 1, 30),
             By::All,
             &Calendar::always(),
+            "general",
         );
         let n = &r.groups[0].numbers;
         assert_eq!(
@@ -638,6 +787,7 @@ mod tests {
             at(1, 0, 0),
             By::Priority,
             &Calendar::always(),
+            "general",
         );
         let names: Vec<&str> = r.groups.iter().map(|g| g.group.as_str()).collect();
         assert_eq!(names, ["high", "normal"]);
@@ -657,6 +807,10 @@ mod tests {
         assert_eq!(v["groups"][0]["numbers"]["opened"], 1);
         assert!(v["groups"][1]["numbers"]["csat_pct"].is_number());
         assert!(write(&r, "pdf", &mut Vec::new()).is_err());
+        assert!(
+            csv.contains("rule:r1,hits,2\n") && csv.contains("rule:r1,recategorised_pct,50\n"),
+            "{csv}"
+        );
         assert!("weekly".parse::<By>().is_err());
         // 2026-11-01 is a Sunday: its week began on Monday 2026-10-26; T-4 opened on the
         // Saturday before.
@@ -666,6 +820,7 @@ mod tests {
             at(1, 0, 0),
             By::Week,
             &Calendar::always(),
+            "general",
         );
         let names: Vec<&str> = r.groups.iter().map(|g| g.group.as_str()).collect();
         assert_eq!(names, ["2026-10-26"]);
