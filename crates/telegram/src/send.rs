@@ -41,6 +41,13 @@ pub enum SendError {
     Permanent(String),
 }
 
+impl From<switchboard_desk::StoreError> for SendError {
+    /// The store could not record or read the channel's state: try again later.
+    fn from(e: switchboard_desk::StoreError) -> SendError {
+        SendError::Transient(e.to_string())
+    }
+}
+
 /// Why a send stopped inside the adapter.
 enum Fail {
     /// Telegram (or the network) said no.
@@ -183,9 +190,7 @@ impl Sender {
                             .iter()
                             .map(|id| (refs::message(chat, id.0), t))
                             .collect();
-                        self.store
-                            .link(&links)
-                            .map_err(|e| SendError::Transient(e.to_string()))?;
+                        self.store.link(&links)?;
                     }
                     return Ok(());
                 }
@@ -201,9 +206,7 @@ impl Sender {
                     }
                     (Some(TopicTrouble::Gone), Some(th), Some(t)) if attempt < 2 => {
                         tracing::info!(chat, thread = th.0.0, ticket = %t, "the topic is gone: creating a new one");
-                        self.store
-                            .set_channel_state(&topic_key(t), None)
-                            .map_err(|e| SendError::Transient(e.to_string()))?;
+                        self.store.set_channel_state(&topic_key(t), None)?;
                     }
                     _ => return Err(classify(&e)),
                 },
@@ -321,18 +324,11 @@ impl Sender {
             return Ok(None);
         }
         let chat = ChatId(self.cfg.staff_chat_id);
-        let name = match self
-            .store
-            .ticket(ticket)
-            .map_err(|e| SendError::Transient(e.to_string()))?
-        {
+        let name = match self.store.ticket(ticket)? {
             Some(t) => topic_name(ticket, t.category.as_str(), t.priority.as_str()),
             None => ticket.to_string(),
         };
-        let state = self
-            .store
-            .channel_state(&topic_key(ticket))
-            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let state = self.store.channel_state(&topic_key(ticket))?;
         if let Some((thread, old)) = state.as_deref().and_then(parse_state) {
             if old != name {
                 match self
@@ -346,9 +342,10 @@ impl Sender {
                     // Renaming is cosmetic: log and carry on.
                     Err(e) => tracing::warn!(error = %e, %ticket, "could not rename the topic"),
                 }
-                self.store
-                    .set_channel_state(&topic_key(ticket), Some(&format!("{}|{name}", thread.0.0)))
-                    .map_err(|e| SendError::Transient(e.to_string()))?;
+                self.store.set_channel_state(
+                    &topic_key(ticket),
+                    Some(&format!("{}|{name}", thread.0.0)),
+                )?;
             }
             return Ok(Some(thread));
         }
@@ -365,8 +362,7 @@ impl Sender {
                             &topic_key(ticket),
                             Some(&format!("{}|{name}", thread.0.0)),
                         )
-                    })
-                    .map_err(|e| SendError::Transient(e.to_string()))?;
+                    })?;
                 Ok(Some(thread))
             }
             Err(e) if self.cfg.topics == Topics::Auto && e.to_string().contains("not a forum") => {
