@@ -659,3 +659,115 @@ fn check_reports_bad_assignment_agents() {
     let o = run(&["check", "--config", ok.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A seeded month through `report` (JSON, CSV, table) and `customers at-risk`: the numbers
+/// agree with each other across formats and groupings.
+#[test]
+fn report_and_at_risk_over_a_seeded_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    let data = data.to_str().unwrap();
+    let out = run(&["demo", "--seed-history", "150", "--data", data]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let period = [
+        "--since",
+        "2025-12-01",
+        "--until",
+        "2026-01-06",
+        "--data",
+        data,
+    ];
+    let json = |by: &str| {
+        let mut args = vec!["report", "--format", "json", "--by", by];
+        args.extend(period);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let all = json("all");
+    let total = &all["total"];
+    // The history's 150 tickets, all resolved by the end (customers who came back within the
+    // reopen window reopened theirs).
+    let opened = total["opened"].as_u64().unwrap();
+    assert_eq!(opened, 150);
+    assert!(total["reopened"].as_u64().unwrap() > 0, "{total}");
+    assert_eq!(total["still_open"], 0);
+    assert_eq!(all["groups"][0]["numbers"], *total);
+    assert!(total["nps"].is_number() && total["csat_pct"].is_number());
+    // Grouped by day, the groups add up to the total.
+    let by_day = json("day");
+    let sum: u64 = by_day["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["numbers"]["opened"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, opened);
+    let charted: u64 = all["charts"]["opened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b.as_array().unwrap())
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(charted, opened, "the chart counts every opened ticket");
+    // Agents handled what was resolved by people.
+    let agents = all["agents"].as_array().unwrap();
+    let names: Vec<&str> = agents
+        .iter()
+        .map(|a| a["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alice", "bob"]);
+    let resolved_by_agents: u64 = agents.iter().map(|a| a["resolved"].as_u64().unwrap()).sum();
+    let deflected = (total["deflection_rate_pct"].as_f64().unwrap()
+        * total["resolved"].as_f64().unwrap()
+        / 100.0)
+        .round() as u64;
+    assert_eq!(
+        resolved_by_agents + deflected,
+        total["resolved"].as_u64().unwrap()
+    );
+    // Customers: the at-risk list is sorted, and half the customers have imported values.
+    let risks: Vec<f64> = all["customers"]["at_risk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["risk"].as_f64().unwrap())
+        .collect();
+    assert_eq!(risks.len(), 10);
+    assert!(risks.windows(2).all(|w| w[0] >= w[1]), "{risks:?}");
+    assert!(all["customers"]["repeat_contact_rate_pct"].is_number());
+    let out = run(&[
+        "customers",
+        "at-risk",
+        "--top",
+        "40",
+        "--json",
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.len(), 40);
+    let valued = list.iter().filter(|k| k["value"].is_number()).count();
+    assert!((5..=35).contains(&valued), "{valued} of 40 have a value");
+    // CSV and table carry the same numbers.
+    let mut args = vec!["report", "--format", "csv"];
+    args.extend(period);
+    let csv = stdout(&run(&args));
+    assert!(csv.contains(&format!("all,opened,{opened}\n")), "{csv}");
+    assert!(csv.contains("agent:alice,handled,"), "{csv}");
+    assert!(csv.contains("customers,churn_pct,"), "{csv}");
+    let mut args = vec!["report"];
+    args.extend(period);
+    let table = stdout(&run(&args));
+    assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
+    assert!(table.contains("most at risk"), "{table}");
+    let out = run(&["customers", "at-risk", "--top", "3", "--data", data]);
+    let text = stdout(&out);
+    assert_eq!(
+        text.trim().lines().count(),
+        4,
+        "a header and three customers: {text}"
+    );
+}

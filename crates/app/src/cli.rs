@@ -153,6 +153,19 @@ pub enum CustomersCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// The customers most likely to churn (`[report.churn_risk]`), with their lifetime
+    /// value when imported attributes allow (`[report.clv]`): whom to reach out to first.
+    AtRisk {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// `switchboard check`.

@@ -39,6 +39,8 @@ pub struct RawConfig {
     pub admin: AdminConfig,
     /// `[telegram]`: the Telegram channel.
     pub telegram: switchboard_telegram::TelegramConfig,
+    /// `[report]`: churn risk and lifetime value in reports.
+    pub report: crate::risk::ReportConfig,
 }
 
 /// `[admin]`: the admin endpoint of a running service.
@@ -331,6 +333,18 @@ impl Settings {
                     desk.sla.warn_percent
                 ),
                 "use a percentage from 1 to 100, like 80",
+            ));
+        }
+        for e in [config.report.churn_risk.check(), config.report.clv.check()]
+            .into_iter()
+            .filter_map(Result::err)
+        {
+            diags.push(Diagnostic::at(
+                &where_,
+                "",
+                None,
+                e,
+                "the defaults and what they mean are in config/switchboard.toml under [report]",
             ));
         }
         if config.triage.reload_interval_ms == 0 {

@@ -11,7 +11,7 @@
 use std::io::Write;
 
 use anyhow::{Context as _, Result};
-use switchboard_desk::Event;
+use switchboard_desk::{Event, Transition};
 use switchboard_domain::{
     ChatId, Inbound, Millis, PartyId, Place, Platform, Sender, TicketId, TicketStatus, Timestamp,
     UpdateKey, What,
@@ -99,14 +99,26 @@ pub fn seed(service: &Service, n: u64, end: Timestamp, out: &mut dyn Write) -> R
     let step = span / n.max(1) as i64;
     let mut p = Player { service, n: 0 };
     let store = service.store.clone();
-    for i in 0..n {
+    // Conversations until N tickets are open: a returning customer's message within the
+    // reopen window reopens their ticket instead of opening one.
+    let mut i = 0;
+    while store.last_ticket_id()? < n && i < 4 * n {
+        i += 1;
+        let i = i - 1;
         // Busy by day, quiet at night: shift night openings to the morning.
-        let mut at = Timestamp(start.0 + i as i64 * step + rng.below(step.max(1) as u64) as i64);
+        // Spread over the month by tickets opened so far.
+        let k = store.last_ticket_id()? as i64;
+        let mut at = Timestamp(start.0 + k * step + rng.below(step.max(1) as u64) as i64);
         let hour = (at.0 / 3_600_000).rem_euclid(24);
         if hour < 7 {
             at = at.plus(Millis::hours(8 - hour));
         }
-        let (who, chat) = customer(i);
+        // Four in ten are customers who wrote before (repeat contacts and reopenings).
+        let (who, chat) = customer(if i > 0 && rng.below(10) < 4 {
+            rng.below(i)
+        } else {
+            i
+        });
         let text = OPENERS[rng.below(OPENERS.len() as u64) as usize];
         p.send(
             who.clone(),
@@ -156,10 +168,16 @@ pub fn seed(service: &Service, n: u64, end: Timestamp, out: &mut dyn Write) -> R
                 t,
             )?;
             t = t.plus(Millis::mins(5 + rng.below(600) as i64));
+            // Some have run out of patience by then.
+            let reply = if rng.below(4) == 0 {
+                "It is 55123. This is terrible, I have waited for hours!!!"
+            } else {
+                "It is 55123"
+            };
             p.send(
                 who.clone(),
                 Place::Customer { chat: chat.clone() },
-                What::Text("It is 55123".into()),
+                What::Text(reply.into()),
                 t,
             )?;
         }
@@ -175,6 +193,28 @@ pub fn seed(service: &Service, n: u64, end: Timestamp, out: &mut dyn Write) -> R
         answer_survey(&mut p, &mut rng, &who, &chat, id, t)?;
     }
     service.run_due(end)?;
+    // Half the customers have imported order data, for lifetime values in reports.
+    let mut batch = Transition::default();
+    for i in (0..n).step_by(2) {
+        let (who, _) = customer(i);
+        if let Some(mut c) = store.customer(&who.id)? {
+            let aov = 20 + rng.below(180);
+            let freq = 1 + rng.below(12);
+            let retention = 50 + rng.below(45);
+            for (k, v) in [
+                ("average_order_value", aov.to_string()),
+                ("purchase_frequency", freq.to_string()),
+                ("retention", format!("{retention}%")),
+            ] {
+                c.attributes.insert(k.to_string(), v);
+            }
+            batch.customers.push(c);
+        }
+        if batch.customers.len() >= 1000 {
+            store.commit(&std::mem::take(&mut batch))?;
+        }
+    }
+    store.commit(&batch)?;
     store.flush()?;
     let day = |t: Timestamp| t.to_rfc3339().chars().take(10).collect::<String>();
     writeln!(
@@ -200,12 +240,23 @@ fn answer_survey(
     if rng.below(10) >= 6 {
         return Ok(());
     }
-    let score = [5, 5, 5, 4, 4, 4, 3, 2, 1][rng.below(9) as usize];
+    let score: u64 = [5, 5, 5, 4, 4, 4, 3, 2, 1][rng.below(9) as usize];
     let at = resolved.plus(Millis::mins(11 + rng.below(120) as i64));
     p.send(
         who.clone(),
         Place::Customer { chat: chat.clone() },
         What::Button(format!("csat:{id}:{score}")),
         at,
-    )
+    )?;
+    // When the desk asks NPS too, most answer it, in line with their CSAT.
+    if rng.below(10) < 8 {
+        let nps = (score * 2).saturating_sub(rng.below(3)).min(10);
+        p.send(
+            who.clone(),
+            Place::Customer { chat: chat.clone() },
+            What::Button(format!("nps:{id}:{nps}")),
+            at.plus(Millis::mins(1)),
+        )?;
+    }
+    Ok(())
 }

@@ -17,7 +17,9 @@
 //! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
 //! - [`history`]: `switchboard demo --seed-history N`: synthetic history for reports.
 //! - [`tickets`]: `switchboard tickets list|show`.
-//! - [`report`]: `switchboard report`: volume, speed, SLA and satisfaction over a period.
+//! - [`report`]: `switchboard report`: volume, speed, SLA, satisfaction, agents, rules and
+//!   customers over a period, as a table, JSON or CSV; [`report_html`]: as a page with
+//!   charts; [`risk`]: churn-risk scores and lifetime value.
 //! - [`customers`]: `switchboard customers import|block|unblock|show`.
 //!
 //! `main.rs` only parses arguments, sets up logging and calls in here.
@@ -43,6 +45,8 @@ pub mod history;
 pub mod prompts;
 pub mod reload;
 pub mod report;
+pub mod report_html;
+pub mod risk;
 pub mod runtime;
 pub mod service;
 pub mod telegram;

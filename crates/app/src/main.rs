@@ -56,6 +56,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 std::sync::Arc::new(switchboard_store::SledStore::open(&dir).map_err(|e| {
                     anyhow::anyhow!("cannot open the store at {}: {e}", dir.display())
                 })?);
+            // The history shows every number a report has: NPS is asked too.
+            let mut s = s;
+            s.config.desk.survey.nps = true;
             let service = demo::service(&s, store);
             switchboard::history::seed(
                 &service,
@@ -124,6 +127,41 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     let store = tickets::open_or_create(&dir(&data.data))?;
                     customers::show(&store, &id, &mut out, &mut err)?
                 }
+                CustomersCommand::AtRisk { top, json, data } => {
+                    let source = tickets::open(&dir(&data.data), &settings.config.admin.listen)?;
+                    if matches!(source, tickets::Source::Service(_)) {
+                        writeln!(
+                            err,
+                            "note: the service holds the store, so lifetime values are unknown; stop it for them"
+                        )?;
+                    }
+                    let calendar =
+                        switchboard_desk::calendar::Calendar::new(&settings.config.desk.hours)
+                            .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let options = switchboard::report::Options {
+                        since: switchboard_domain::Timestamp(now.0 - 30 * 86_400_000),
+                        until: now,
+                        by: switchboard::report::By::All,
+                        calendar,
+                        default_category: settings.engine.default_category().as_str().to_string(),
+                        churn_risk: settings.config.report.churn_risk.clone(),
+                        at_risk: top,
+                    };
+                    let r = switchboard::report::from_source(
+                        &source,
+                        options,
+                        &settings.config.report.clv,
+                    )?;
+                    let list = &r.customers.at_risk;
+                    if json {
+                        writeln!(out, "{}", serde_json::to_string_pretty(list)?)?;
+                    } else if list.is_empty() {
+                        writeln!(out, "No customers with tickets yet.")?;
+                    } else {
+                        switchboard::report::write_at_risk(list, &mut out)?;
+                    }
+                    0
+                }
             }
         }
         Command::Report(args) => {
@@ -159,17 +197,19 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
             };
             let source = tickets::open(&dir, &settings.config.admin.listen)?;
-            let all = source.tickets(None)?;
-            let cal = switchboard_desk::calendar::Calendar::new(&settings.config.desk.hours)
+            let calendar = switchboard_desk::calendar::Calendar::new(&settings.config.desk.hours)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut report = switchboard::report::build(
-                &all,
+            let options = switchboard::report::Options {
                 since,
                 until,
                 by,
-                &cal,
-                settings.engine.default_category().as_str(),
-            );
+                calendar,
+                default_category: settings.engine.default_category().as_str().to_string(),
+                churn_risk: settings.config.report.churn_risk.clone(),
+                at_risk: 10,
+            };
+            let mut report =
+                switchboard::report::from_source(&source, options, &settings.config.report.clv)?;
             // The sample's first messages.
             for u in &mut report.unmatched {
                 if let Ok(id) = u.ticket.parse()

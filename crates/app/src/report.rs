@@ -1,5 +1,10 @@
 //! `switchboard report`: the numbers a support desk is run by, from the tickets in a store,
-//! over a period, overall or grouped, as a table, JSON or CSV.
+//! over a period, overall and grouped, as a table, JSON, CSV or an HTML page with charts.
+//!
+//! Parts: [`Builder`] (takes tickets one at a time, so a report over millions of tickets
+//! streams the store and can be split among threads with [`Builder::merge`]), [`Report`]
+//! (volume, speed, SLA, satisfaction, agents, rules, customers and chart series) and
+//! [`write`] (the formats).
 //!
 //! Definitions (also in the README), for a period [since, until):
 //! - opened: tickets opened in the period; resolved: tickets whose last resolution is in the
@@ -16,17 +21,23 @@
 //! - CSAT = answers 4-5 / answers × 100, with the mean score and the response rate
 //!   (answered / surveys sent); NPS = % of 9-10 − % of 0-6; S = (R − D) / (R + D) with R
 //!   the CSAT answers 4-5 and D those 1-2; over surveys sent in the period.
+//! - customers: repeat-contact rate = customers with 2+ tickets opened in the period /
+//!   customers with tickets opened in it × 100; churn = customers with tickets opened in the
+//!   previous period of the same length and none in this one / customers of the previous
+//!   period × 100; churn risk from [`crate::risk`].
 //!
 //! A metric without data is `null` in JSON and CSV and "no data" in the table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use anyhow::Result;
 use serde::Serialize;
 use switchboard_desk::calendar::Calendar;
 use switchboard_domain::metrics;
-use switchboard_domain::{Millis, Resolution, Ticket, Timestamp};
+use switchboard_domain::{Millis, PartyId, Resolution, Ticket, TicketId, Timestamp};
+
+use crate::risk::{ChurnRisk, Features};
 
 /// How tickets are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +52,8 @@ pub enum By {
     Agent,
     /// By the customer's platform.
     Platform,
+    /// By the triage rules that fired (a ticket counts in each of its rules' groups).
+    Rule,
     /// By the day the ticket was opened (UTC).
     Day,
     /// By the week the ticket was opened (named by its Monday, UTC).
@@ -56,11 +69,12 @@ impl std::str::FromStr for By {
             "priority" => By::Priority,
             "agent" => By::Agent,
             "platform" => By::Platform,
+            "rule" => By::Rule,
             "day" => By::Day,
             "week" => By::Week,
             other => {
                 return Err(format!(
-                    "`--by {other}` is not a grouping: use category, priority, agent, platform, day or week"
+                    "`--by {other}` is not a grouping: use category, priority, agent, platform, rule, day or week"
                 ));
             }
         })
@@ -93,7 +107,7 @@ impl Spread {
 }
 
 /// SLA results of one clock.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Attainment {
     /// Clocks decided (met or breached).
     pub decided: usize,
@@ -157,14 +171,23 @@ pub struct Report {
     pub until: String,
     /// The grouping.
     pub by: String,
-    /// `(group, numbers)`, groups sorted by name.
+    /// Every ticket together, whatever the grouping.
+    pub total: Numbers,
+    /// `(group, numbers)`, groups sorted by name; only groups with something in the period
+    /// (one empty `all` group when nothing happened).
     pub groups: Vec<Group>,
+    /// Per agent, by name.
+    pub agents: Vec<AgentLine>,
     /// Per triage rule, over tickets opened in the period: how often it fired, and on how
     /// many of those an agent later changed the category (a sign the rule is wrong).
     pub rules: Vec<RuleLine>,
     /// Tickets opened in the period that fell to the default category (no rule set one):
     /// material for new rules. At most [`SAMPLE`], newest first; texts filled by the caller.
     pub unmatched: Vec<Unmatched>,
+    /// Repeat contact, churn and the customers most at risk.
+    pub customers: CustomerNumbers,
+    /// Time series and distributions for charts.
+    pub charts: Charts,
 }
 
 /// How many default-category tickets a report samples.
@@ -201,206 +224,806 @@ pub struct Group {
     pub numbers: Numbers,
 }
 
+/// One agent's line. A ticket belongs to its assignee, or to the agent who resolved it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentLine {
+    /// The agent's name.
+    pub agent: String,
+    /// Their tickets with a first response or a resolution in the period.
+    pub handled: usize,
+    /// Their tickets resolved in the period.
+    pub resolved: usize,
+    /// Median first response (wall clock), minutes, over first responses in the period.
+    pub first_response_median_min: Option<f64>,
+    /// CSAT answers on their tickets' surveys sent in the period.
+    pub csat_answers: usize,
+    /// CSAT, percent.
+    pub csat_pct: Option<f64>,
+}
+
+/// The customers' numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerNumbers {
+    /// Customers with tickets opened in the period.
+    pub active: usize,
+    /// Of them, customers with two or more.
+    pub repeat: usize,
+    /// repeat / active × 100.
+    pub repeat_contact_rate_pct: Option<f64>,
+    /// Start of the previous period (as long as this one, just before it), RFC 3339.
+    pub previous_since: String,
+    /// Customers with tickets opened in the previous period.
+    pub previous_active: usize,
+    /// Of them, customers with none in this period.
+    pub churned: usize,
+    /// churned / previous_active × 100.
+    pub churn_pct: Option<f64>,
+    /// The customers with the highest churn risk, highest first.
+    pub at_risk: Vec<Risk>,
+}
+
+/// One customer's churn risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Risk {
+    /// `platform:id`.
+    pub customer: String,
+    /// The name on their latest ticket.
+    pub name: String,
+    /// P(churn), 0 to 1.
+    pub risk: f64,
+    /// What the model read.
+    #[serde(flatten)]
+    pub features: Features,
+    /// Their lifetime value, when imported attributes allow it (`[report.clv]`).
+    pub value: Option<f64>,
+}
+
+/// Series for charts: opened tickets per time bucket and category, satisfaction per bucket,
+/// and the distributions of response and resolution times (wall clock).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Charts {
+    /// The bucket width: `day`, `week`, or `N weeks` for long periods.
+    pub bucket: String,
+    /// Each bucket's first day (UTC), oldest first.
+    pub starts: Vec<String>,
+    /// The categories of `opened`, sorted.
+    pub categories: Vec<String>,
+    /// `opened[bucket][category]`: tickets opened.
+    pub opened: Vec<Vec<usize>>,
+    /// CSAT answers per bucket (by when the survey was sent).
+    pub csat_answers: Vec<usize>,
+    /// CSAT per bucket, percent.
+    pub csat_pct: Vec<Option<f64>>,
+    /// NPS answers per bucket.
+    pub nps_answers: Vec<usize>,
+    /// NPS per bucket.
+    pub nps: Vec<Option<f64>>,
+    /// First response times (wall clock) in ranges.
+    pub first_response: Vec<Bin>,
+    /// Resolution times (wall clock) in ranges.
+    pub resolution: Vec<Bin>,
+}
+
+/// A range of durations and how many fell in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bin {
+    /// `15-30m`, `1-2h`, `>3d`, …
+    pub label: String,
+    /// The upper bound (exclusive) in minutes; `null` for the last range.
+    pub below_min: Option<f64>,
+    /// How many.
+    pub count: usize,
+}
+
+/// Upper bounds (minutes) and labels of the duration ranges.
+const BINS: [(f64, &str); 9] = [
+    (15.0, "<15m"),
+    (30.0, "15-30m"),
+    (60.0, "30m-1h"),
+    (120.0, "1-2h"),
+    (240.0, "2-4h"),
+    (480.0, "4-8h"),
+    (1440.0, "8-24h"),
+    (4320.0, "1-3d"),
+    (f64::INFINITY, ">3d"),
+];
+
+fn bins(ms: &[i64]) -> Vec<Bin> {
+    let mut counts = [0usize; BINS.len()];
+    for m in ms {
+        let min = *m as f64 / 60_000.0;
+        let i = BINS
+            .iter()
+            .position(|(b, _)| min < *b)
+            .unwrap_or(BINS.len() - 1);
+        counts[i] += 1;
+    }
+    BINS.iter()
+        .zip(counts)
+        .map(|((b, label), count)| Bin {
+            label: (*label).to_string(),
+            below_min: b.is_finite().then_some(*b),
+            count,
+        })
+        .collect()
+}
+
 fn within(t: Timestamp, since: Timestamp, until: Timestamp) -> bool {
     t.0 >= since.0 && t.0 < until.0
 }
 
-fn key(t: &Ticket, by: By) -> String {
+fn date(t: Timestamp) -> String {
+    t.to_rfc3339().chars().take(10).collect()
+}
+
+const DAY: i64 = 86_400_000;
+
+/// The Monday 00:00 UTC of `t`'s week.
+fn monday(t: Timestamp) -> Timestamp {
+    let days = t.0.div_euclid(DAY);
+    // 1970-01-01 was a Thursday: Monday is 3 days before it in the week.
+    Timestamp((days - (days + 3).rem_euclid(7)) * DAY)
+}
+
+/// Calls `f` with each group `t` belongs to.
+fn keys(t: &Ticket, by: By, f: &mut dyn FnMut(&str)) {
     match by {
-        By::All => "all".into(),
-        By::Category => t.category.as_str().to_string(),
-        By::Priority => t.priority.as_str().to_string(),
-        By::Agent => t
-            .assignee
-            .as_ref()
-            .map_or_else(|| "(none)".to_string(), |a| a.name.clone()),
-        By::Platform => t.customer.platform.as_str().to_string(),
-        By::Day => t.opened_at.to_rfc3339().chars().take(10).collect(),
-        By::Week => {
-            const DAY: i64 = 86_400_000;
-            let days = t.opened_at.0.div_euclid(DAY);
-            // 1970-01-01 was a Thursday: Monday is 3 days before it in the week.
-            let monday = days - (days + 3).rem_euclid(7);
-            Timestamp(monday * DAY)
-                .to_rfc3339()
-                .chars()
-                .take(10)
-                .collect()
+        By::All => f("all"),
+        By::Category => f(t.category.as_str()),
+        By::Priority => f(t.priority.as_str()),
+        By::Agent => f(agent_of(t).unwrap_or("(none)")),
+        By::Platform => f(t.customer.platform.as_str()),
+        By::Rule if t.rules.is_empty() => f("(no rule)"),
+        By::Rule => t.rules.iter().for_each(|r| f(r)),
+        By::Day => f(&date(t.opened_at)),
+        By::Week => f(&date(monday(t.opened_at))),
+    }
+}
+
+/// The ticket's agent: its assignee, or who resolved it.
+fn agent_of(t: &Ticket) -> Option<&str> {
+    t.assignee
+        .as_ref()
+        .map(|a| a.name.as_str())
+        .or(match &t.resolution {
+            Some(Resolution::Agent { name }) => Some(name.as_str()),
+            _ => None,
+        })
+}
+
+/// What one ticket contributes to a period's numbers.
+#[derive(Debug, Default)]
+struct Facts {
+    opened: bool,
+    resolved: bool,
+    reopened: usize,
+    still_open: bool,
+    handed: bool,
+    deflected: bool,
+    /// First response in the period: (wall, business) ms.
+    first_response: Option<(i64, i64)>,
+    /// Resolution in the period: (wall, business) ms.
+    resolution: Option<(i64, i64)>,
+    /// Decided SLA clocks of a ticket opened in the period: Some(met).
+    sla_first_response: Option<bool>,
+    sla_resolution: Option<bool>,
+    /// A survey sent in the period: (csat, nps).
+    survey: Option<(Option<u8>, Option<u8>)>,
+}
+
+impl Facts {
+    fn of(t: &Ticket, since: Timestamp, until: Timestamp, cal: &Calendar) -> Facts {
+        let opened = within(t.opened_at, since, until);
+        let resolved = t.resolved_at.is_some_and(|r| within(r, since, until));
+        let mut f = Facts {
+            opened,
+            resolved,
+            reopened: t
+                .events
+                .iter()
+                .filter(|e| e.kind == "reopened" && within(e.at, since, until))
+                .count(),
+            still_open: opened && t.status.is_open(),
+            handed: opened && t.handed_off_at.is_some(),
+            deflected: resolved
+                && t.resolution == Some(Resolution::SelfService)
+                && t.handed_off_at.is_none(),
+            ..Facts::default()
+        };
+        if let (Some(h), Some(r)) = (t.handed_off_at, t.first_response_at)
+            && within(r, since, until)
+        {
+            f.first_response = Some((r.since(h).0, cal.between(h, r).0));
+        }
+        if resolved && let Some(r) = t.resolved_at {
+            f.resolution = Some((r.since(t.opened_at).0, cal.between(t.opened_at, r).0));
+        }
+        if opened && let Some(s) = &t.sla {
+            let breached = |clock: &str| s.breached.iter().any(|c| c == clock);
+            f.sla_first_response = if breached("first_response") {
+                Some(false)
+            } else {
+                t.first_response_at.map(|_| true)
+            };
+            f.sla_resolution = if breached("resolution") {
+                Some(false)
+            } else {
+                (!t.status.is_open()).then_some(true)
+            };
+        }
+        if let Some(s) = &t.survey
+            && within(s.sent_at, since, until)
+        {
+            f.survey = Some((s.csat, s.nps));
+        }
+        f
+    }
+
+    fn any(&self) -> bool {
+        self.opened
+            || self.resolved
+            || self.reopened > 0
+            || self.first_response.is_some()
+            || self.survey.is_some()
+    }
+}
+
+/// The running sums of one group.
+#[derive(Debug, Default, Clone)]
+struct Acc {
+    opened: usize,
+    resolved: usize,
+    reopened: usize,
+    still_open: usize,
+    handed: usize,
+    deflected: usize,
+    fr_wall: Vec<i64>,
+    fr_business: Vec<i64>,
+    res_wall: Vec<i64>,
+    res_business: Vec<i64>,
+    sla_fr: Attainment,
+    sla_res: Attainment,
+    surveys: usize,
+    csat: Vec<u8>,
+    nps: Vec<u8>,
+}
+
+fn attain(a: &mut Attainment, decided: Option<bool>) {
+    match decided {
+        Some(true) => {
+            a.decided += 1;
+            a.met += 1;
+        }
+        Some(false) => {
+            a.decided += 1;
+            a.breached += 1;
+        }
+        None => {}
+    }
+}
+
+impl Acc {
+    fn add(&mut self, f: &Facts) {
+        self.opened += usize::from(f.opened);
+        self.resolved += usize::from(f.resolved);
+        self.reopened += f.reopened;
+        self.still_open += usize::from(f.still_open);
+        self.handed += usize::from(f.handed);
+        self.deflected += usize::from(f.deflected);
+        if let Some((w, b)) = f.first_response {
+            self.fr_wall.push(w);
+            self.fr_business.push(b);
+        }
+        if let Some((w, b)) = f.resolution {
+            self.res_wall.push(w);
+            self.res_business.push(b);
+        }
+        attain(&mut self.sla_fr, f.sla_first_response);
+        attain(&mut self.sla_res, f.sla_resolution);
+        if let Some((csat, nps)) = f.survey {
+            self.surveys += 1;
+            self.csat.extend(csat);
+            self.nps.extend(nps);
+        }
+    }
+
+    fn merge(&mut self, o: Acc) {
+        self.opened += o.opened;
+        self.resolved += o.resolved;
+        self.reopened += o.reopened;
+        self.still_open += o.still_open;
+        self.handed += o.handed;
+        self.deflected += o.deflected;
+        self.fr_wall.extend(o.fr_wall);
+        self.fr_business.extend(o.fr_business);
+        self.res_wall.extend(o.res_wall);
+        self.res_business.extend(o.res_business);
+        for (a, b) in [(&mut self.sla_fr, o.sla_fr), (&mut self.sla_res, o.sla_res)] {
+            a.decided += b.decided;
+            a.met += b.met;
+            a.breached += b.breached;
+        }
+        self.surveys += o.surveys;
+        self.csat.extend(o.csat);
+        self.nps.extend(o.nps);
+    }
+
+    fn numbers(&self) -> Numbers {
+        let pct = |mut a: Attainment| {
+            a.attainment_pct = metrics::share(a.met, a.decided);
+            a
+        };
+        Numbers {
+            opened: self.opened,
+            resolved: self.resolved,
+            reopened: self.reopened,
+            still_open: self.still_open,
+            handoff_rate_pct: metrics::share(self.handed, self.opened),
+            deflection_rate_pct: metrics::share(self.deflected, self.resolved),
+            first_response_wall: Spread::of(&self.fr_wall),
+            first_response_business: Spread::of(&self.fr_business),
+            resolution_wall: Spread::of(&self.res_wall),
+            resolution_business: Spread::of(&self.res_business),
+            sla_first_response: pct(self.sla_fr.clone()),
+            sla_resolution: pct(self.sla_res.clone()),
+            surveys_sent: self.surveys,
+            csat_answers: self.csat.len(),
+            csat_pct: metrics::csat(&self.csat),
+            csat_mean: metrics::mean_score(&self.csat),
+            survey_response_rate_pct: metrics::share(self.csat.len(), self.surveys),
+            nps: metrics::nps(&self.nps),
+            satisfaction_index: metrics::satisfaction_index(
+                self.csat.iter().filter(|s| **s >= 4).count(),
+                self.csat.iter().filter(|s| **s <= 2).count(),
+            ),
         }
     }
 }
 
-/// The numbers of `tickets` over [since, until), business time by `calendar`.
-pub fn numbers(tickets: &[&Ticket], since: Timestamp, until: Timestamp, cal: &Calendar) -> Numbers {
-    let opened: Vec<&&Ticket> = tickets
-        .iter()
-        .filter(|t| within(t.opened_at, since, until))
-        .collect();
-    let resolved: Vec<&&Ticket> = tickets
-        .iter()
-        .filter(|t| t.resolved_at.is_some_and(|r| within(r, since, until)))
-        .collect();
-    let reopened = tickets
-        .iter()
-        .flat_map(|t| t.events.iter())
-        .filter(|e| e.kind == "reopened" && within(e.at, since, until))
-        .count();
-    let still_open = opened.iter().filter(|t| t.status.is_open()).count();
-    let handed = opened.iter().filter(|t| t.handed_off_at.is_some()).count();
-    let deflected = resolved
-        .iter()
-        .filter(|t| t.resolution == Some(Resolution::SelfService) && t.handed_off_at.is_none())
-        .count();
-    let mut fr_wall = Vec::new();
-    let mut fr_business = Vec::new();
-    for t in tickets {
-        if let (Some(h), Some(f)) = (t.handed_off_at, t.first_response_at)
-            && within(f, since, until)
-        {
-            fr_wall.push(f.since(h).0);
-            fr_business.push(cal.between(h, f).0);
-        }
-    }
-    let mut res_wall = Vec::new();
-    let mut res_business = Vec::new();
-    for t in &resolved {
-        if let Some(r) = t.resolved_at {
-            res_wall.push(r.since(t.opened_at).0);
-            res_business.push(cal.between(t.opened_at, r).0);
-        }
-    }
-    let attainment = |clock: &str| {
-        let mut a = Attainment {
-            decided: 0,
-            met: 0,
-            breached: 0,
-            attainment_pct: None,
+/// One agent's running sums.
+#[derive(Debug, Default, Clone)]
+struct AgentAcc {
+    handled: usize,
+    resolved: usize,
+    fr_wall: Vec<i64>,
+    csat: Vec<u8>,
+}
+
+/// One customer's running sums.
+#[derive(Debug, Default, Clone)]
+struct CustomerAcc {
+    name: String,
+    /// The id of the ticket `name` comes from (the latest wins).
+    name_from: u64,
+    features: Features,
+    in_period: u32,
+    in_previous: bool,
+}
+
+/// One time bucket's running sums.
+#[derive(Debug, Default, Clone)]
+struct BucketAcc {
+    opened: BTreeMap<String, usize>,
+    csat: Vec<u8>,
+    nps: Vec<u8>,
+}
+
+/// What a report is over, and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Start (inclusive).
+    pub since: Timestamp,
+    /// End (exclusive).
+    pub until: Timestamp,
+    /// The grouping.
+    pub by: By,
+    /// Business hours.
+    pub calendar: Calendar,
+    /// The rules' fallback category (for the sample of unmatched tickets).
+    pub default_category: String,
+    /// The churn-risk model.
+    pub churn_risk: ChurnRisk,
+    /// How many at-risk customers to list.
+    pub at_risk: usize,
+}
+
+/// Builds a [`Report`] from tickets given one at a time, in any order.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    o: Options,
+    /// Bucket width and the first bucket's start.
+    width: i64,
+    first: Timestamp,
+    buckets: usize,
+    total: Acc,
+    groups: BTreeMap<String, Acc>,
+    agents: BTreeMap<String, AgentAcc>,
+    rules: BTreeMap<String, (usize, usize)>,
+    unmatched: Vec<(Timestamp, TicketId)>,
+    customers: HashMap<PartyId, CustomerAcc>,
+    series: Vec<BucketAcc>,
+}
+
+impl Builder {
+    /// A builder for a report with options `o`.
+    pub fn new(o: Options) -> Builder {
+        let span = (o.until.0 - o.since.0).max(0);
+        let (width, first) = if span <= 92 * DAY {
+            (DAY, Timestamp(o.since.0.div_euclid(DAY) * DAY))
+        } else {
+            // Weeks, or as many weeks per bucket as keep it under 157 buckets.
+            let weeks = (span / (7 * DAY)) / 156 + 1;
+            (weeks * 7 * DAY, monday(o.since))
         };
-        for t in &opened {
-            let Some(s) = &t.sla else { continue };
-            let breached = s.breached.iter().any(|c| c == clock);
-            let over = match clock {
-                "first_response" => t.first_response_at.is_some(),
-                _ => !t.status.is_open(),
+        let buckets =
+            usize::try_from((o.until.0 - first.0 + width - 1).max(0) / width).unwrap_or(0);
+        Builder {
+            width,
+            first,
+            buckets,
+            total: Acc::default(),
+            groups: BTreeMap::new(),
+            agents: BTreeMap::new(),
+            rules: BTreeMap::new(),
+            unmatched: Vec::new(),
+            customers: HashMap::new(),
+            series: vec![BucketAcc::default(); buckets],
+            o,
+        }
+    }
+
+    fn bucket(&self, t: Timestamp) -> Option<usize> {
+        if !within(t, self.o.since, self.o.until) {
+            return None;
+        }
+        usize::try_from((t.0 - self.first.0) / self.width)
+            .ok()
+            .filter(|i| *i < self.buckets)
+    }
+
+    /// Adds one ticket.
+    pub fn add(&mut self, t: &Ticket) {
+        let (since, until) = (self.o.since, self.o.until);
+        let length = until.0 - since.0;
+        // Customers: everything before the end of the period.
+        if t.opened_at.0 < until.0 {
+            let c = match self.customers.get_mut(&t.customer) {
+                Some(c) => c,
+                None => self.customers.entry(t.customer.clone()).or_default(),
             };
-            if breached {
-                a.decided += 1;
-                a.breached += 1;
-            } else if over {
-                a.decided += 1;
-                a.met += 1;
+            if c.name.is_empty() || t.id.0 >= c.name_from {
+                if c.name != t.customer_name {
+                    c.name.clone_from(&t.customer_name);
+                }
+                c.name_from = t.id.0;
+            }
+            c.features.add(t);
+            c.in_period += u32::from(t.opened_at.0 >= since.0);
+            c.in_previous |= t.opened_at.0 >= since.0 - length && t.opened_at.0 < since.0;
+        }
+        let f = Facts::of(t, since, until, &self.o.calendar);
+        if !f.any() {
+            return;
+        }
+        self.total.add(&f);
+        let groups = &mut self.groups;
+        keys(t, self.o.by, &mut |k| match groups.get_mut(k) {
+            Some(a) => a.add(&f),
+            None => groups.entry(k.to_string()).or_default().add(&f),
+        });
+        if let Some(agent) = agent_of(t) {
+            let a = match self.agents.get_mut(agent) {
+                Some(a) => a,
+                None => self.agents.entry(agent.to_string()).or_default(),
+            };
+            a.handled += usize::from(f.first_response.is_some() || f.resolved);
+            a.resolved += usize::from(f.resolved);
+            a.fr_wall.extend(f.first_response.map(|(w, _)| w));
+            if let Some((csat, _)) = f.survey {
+                a.csat.extend(csat);
             }
         }
-        a.attainment_pct = metrics::share(a.met, a.decided);
-        a
-    };
-    let surveys: Vec<_> = tickets
-        .iter()
-        .filter_map(|t| t.survey.as_ref())
-        .filter(|s| within(s.sent_at, since, until))
-        .collect();
-    let csat: Vec<u8> = surveys.iter().filter_map(|s| s.csat).collect();
-    let nps: Vec<u8> = surveys.iter().filter_map(|s| s.nps).collect();
-    Numbers {
-        opened: opened.len(),
-        resolved: resolved.len(),
-        reopened,
-        still_open,
-        handoff_rate_pct: metrics::share(handed, opened.len()),
-        deflection_rate_pct: metrics::share(deflected, resolved.len()),
-        first_response_wall: Spread::of(&fr_wall),
-        first_response_business: Spread::of(&fr_business),
-        resolution_wall: Spread::of(&res_wall),
-        resolution_business: Spread::of(&res_business),
-        sla_first_response: attainment("first_response"),
-        sla_resolution: attainment("resolution"),
-        surveys_sent: surveys.len(),
-        csat_answers: csat.len(),
-        csat_pct: metrics::csat(&csat),
-        csat_mean: metrics::mean_score(&csat),
-        survey_response_rate_pct: metrics::share(csat.len(), surveys.len()),
-        nps: metrics::nps(&nps),
-        satisfaction_index: metrics::satisfaction_index(
-            csat.iter().filter(|s| **s >= 4).count(),
-            csat.iter().filter(|s| **s <= 2).count(),
-        ),
-    }
-}
-
-/// Rule hits and recategorisations over tickets opened in [since, until), most hits first.
-pub fn rule_lines(tickets: &[Ticket], since: Timestamp, until: Timestamp) -> Vec<RuleLine> {
-    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for t in tickets.iter().filter(|t| within(t.opened_at, since, until)) {
-        let recategorised = t
-            .events
-            .iter()
-            .any(|e| e.kind == "category" && e.by.is_some());
-        for r in &t.rules {
-            let e = by_rule.entry(r.as_str()).or_default();
-            e.0 += 1;
-            e.1 += usize::from(recategorised);
+        if f.opened {
+            let recategorised = t
+                .events
+                .iter()
+                .any(|e| e.kind == "category" && e.by.is_some());
+            for r in &t.rules {
+                let e = match self.rules.get_mut(r.as_str()) {
+                    Some(e) => e,
+                    None => self.rules.entry(r.to_string()).or_default(),
+                };
+                e.0 += 1;
+                e.1 += usize::from(recategorised);
+            }
+            if t.category.as_str() == self.o.default_category && !recategorised {
+                self.unmatched.push((t.opened_at, t.id));
+                if self.unmatched.len() >= 8 * SAMPLE {
+                    self.trim_unmatched();
+                }
+            }
+            if let Some(i) = self.bucket(t.opened_at) {
+                let b = &mut self.series[i].opened;
+                match b.get_mut(t.category.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        b.insert(t.category.as_str().to_string(), 1);
+                    }
+                }
+            }
+        }
+        if let Some((csat, nps)) = f.survey
+            && let Some(s) = &t.survey
+            && let Some(i) = self.bucket(s.sent_at)
+        {
+            self.series[i].csat.extend(csat);
+            self.series[i].nps.extend(nps);
         }
     }
-    let mut lines: Vec<RuleLine> = by_rule
-        .into_iter()
-        .map(|(rule, (hits, re))| RuleLine {
-            rule: rule.to_string(),
-            hits,
-            recategorised: re,
-            recategorised_pct: metrics::share(re, hits),
-        })
-        .collect();
-    lines.sort_by(|a, b| b.hits.cmp(&a.hits).then(a.rule.cmp(&b.rule)));
-    lines
+
+    fn trim_unmatched(&mut self) {
+        self.unmatched.sort_by(|a, b| b.cmp(a));
+        self.unmatched.truncate(SAMPLE);
+    }
+
+    /// Adds everything another builder (same options) has seen: for scans split among
+    /// threads. A ticket must be added to one builder only.
+    pub fn merge(&mut self, o: Builder) {
+        self.total.merge(o.total);
+        for (k, a) in o.groups {
+            self.groups.entry(k).or_default().merge(a);
+        }
+        for (k, a) in o.agents {
+            let mine = self.agents.entry(k).or_default();
+            mine.handled += a.handled;
+            mine.resolved += a.resolved;
+            mine.fr_wall.extend(a.fr_wall);
+            mine.csat.extend(a.csat);
+        }
+        for (k, (hits, re)) in o.rules {
+            let e = self.rules.entry(k).or_default();
+            e.0 += hits;
+            e.1 += re;
+        }
+        self.unmatched.extend(o.unmatched);
+        self.trim_unmatched();
+        for (k, c) in o.customers {
+            let mine = self.customers.entry(k).or_default();
+            if mine.name.is_empty() || c.name_from >= mine.name_from {
+                mine.name = c.name;
+                mine.name_from = c.name_from;
+            }
+            mine.features.merge(c.features);
+            mine.in_period += c.in_period;
+            mine.in_previous |= c.in_previous;
+        }
+        for (mine, b) in self.series.iter_mut().zip(o.series) {
+            for (cat, n) in b.opened {
+                *mine.opened.entry(cat).or_default() += n;
+            }
+            mine.csat.extend(b.csat);
+            mine.nps.extend(b.nps);
+        }
+    }
+
+    /// The report. `value_of` gives the lifetime value of a listed at-risk customer, when
+    /// known.
+    pub fn finish(mut self, value_of: &mut dyn FnMut(&PartyId) -> Option<f64>) -> Report {
+        self.trim_unmatched();
+        let o = &self.o;
+        let mut groups: Vec<Group> = self
+            .groups
+            .iter()
+            .map(|(group, a)| Group {
+                group: group.clone(),
+                numbers: a.numbers(),
+            })
+            .collect();
+        if groups.is_empty() {
+            groups.push(Group {
+                group: "all".into(),
+                numbers: Acc::default().numbers(),
+            });
+        }
+        let mut rules: Vec<RuleLine> = self
+            .rules
+            .iter()
+            .map(|(rule, (hits, re))| RuleLine {
+                rule: rule.clone(),
+                hits: *hits,
+                recategorised: *re,
+                recategorised_pct: metrics::share(*re, *hits),
+            })
+            .collect();
+        rules.sort_by(|a, b| b.hits.cmp(&a.hits).then(a.rule.cmp(&b.rule)));
+        let agents = self
+            .agents
+            .iter()
+            .filter(|(_, a)| a.handled > 0 || !a.csat.is_empty())
+            .map(|(agent, a)| {
+                let fr: Vec<f64> = a.fr_wall.iter().map(|m| *m as f64 / 60_000.0).collect();
+                AgentLine {
+                    agent: agent.clone(),
+                    handled: a.handled,
+                    resolved: a.resolved,
+                    first_response_median_min: metrics::percentile(&fr, 50.0),
+                    csat_answers: a.csat.len(),
+                    csat_pct: metrics::csat(&a.csat),
+                }
+            })
+            .collect();
+        // Customers.
+        let active = self.customers.values().filter(|c| c.in_period > 0).count();
+        let repeat = self.customers.values().filter(|c| c.in_period > 1).count();
+        let previous_active = self.customers.values().filter(|c| c.in_previous).count();
+        let churned = self
+            .customers
+            .values()
+            .filter(|c| c.in_previous && c.in_period == 0)
+            .count();
+        let mut scored: Vec<(f64, &PartyId, &CustomerAcc)> = self
+            .customers
+            .iter()
+            .map(|(id, c)| (o.churn_risk.score(&c.features), id, c))
+            .collect();
+        let top = o.at_risk.min(scored.len());
+        let order = |a: &(f64, &PartyId, &CustomerAcc), b: &(f64, &PartyId, &CustomerAcc)| {
+            b.0.total_cmp(&a.0)
+                .then(b.2.features.tickets.cmp(&a.2.features.tickets))
+                .then(a.1.cmp(b.1))
+        };
+        if top > 0 && top < scored.len() {
+            scored.select_nth_unstable_by(top - 1, order);
+        }
+        scored.truncate(top);
+        scored.sort_by(order);
+        let at_risk = scored
+            .into_iter()
+            .map(|(risk, id, c)| Risk {
+                customer: format!("{}:{}", id.platform, id.id),
+                name: c.name.clone(),
+                risk,
+                features: c.features.clone(),
+                value: value_of(id),
+            })
+            .collect();
+        let customers = CustomerNumbers {
+            active,
+            repeat,
+            repeat_contact_rate_pct: metrics::share(repeat, active),
+            previous_since: Timestamp(o.since.0 - (o.until.0 - o.since.0)).to_rfc3339(),
+            previous_active,
+            churned,
+            churn_pct: metrics::share(churned, previous_active),
+            at_risk,
+        };
+        // Charts.
+        let categories: Vec<String> = {
+            let mut c: Vec<String> = self
+                .series
+                .iter()
+                .flat_map(|b| b.opened.keys().cloned())
+                .collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let charts = Charts {
+            bucket: match self.width / DAY {
+                1 => "day".to_string(),
+                7 => "week".to_string(),
+                d => format!("{} weeks", d / 7),
+            },
+            starts: (0..self.buckets)
+                .map(|i| date(Timestamp(self.first.0 + i as i64 * self.width)))
+                .collect(),
+            opened: self
+                .series
+                .iter()
+                .map(|b| {
+                    categories
+                        .iter()
+                        .map(|c| b.opened.get(c).copied().unwrap_or(0))
+                        .collect()
+                })
+                .collect(),
+            categories,
+            csat_answers: self.series.iter().map(|b| b.csat.len()).collect(),
+            csat_pct: self.series.iter().map(|b| metrics::csat(&b.csat)).collect(),
+            nps_answers: self.series.iter().map(|b| b.nps.len()).collect(),
+            nps: self.series.iter().map(|b| metrics::nps(&b.nps)).collect(),
+            first_response: bins(&self.total.fr_wall),
+            resolution: bins(&self.total.res_wall),
+        };
+        Report {
+            since: o.since.to_rfc3339(),
+            until: o.until.to_rfc3339(),
+            by: format!("{:?}", o.by).to_lowercase(),
+            total: self.total.numbers(),
+            groups,
+            agents,
+            rules,
+            unmatched: self
+                .unmatched
+                .iter()
+                .map(|(_, id)| Unmatched {
+                    ticket: id.to_string(),
+                    text: String::new(),
+                })
+                .collect(),
+            customers,
+            charts,
+        }
+    }
 }
 
-/// The report of `tickets` over [since, until), grouped `by`; `default_category` is the
-/// rules' fallback (for the sample of unmatched tickets).
-pub fn build(
-    tickets: &[Ticket],
-    since: Timestamp,
-    until: Timestamp,
-    by: By,
-    cal: &Calendar,
-    default_category: &str,
-) -> Report {
-    let mut unmatched: Vec<&Ticket> = tickets
-        .iter()
-        .filter(|t| within(t.opened_at, since, until) && t.category.as_str() == default_category)
-        .filter(|t| {
-            !t.events
-                .iter()
-                .any(|e| e.kind == "category" && e.by.is_some())
-        })
-        .collect();
-    unmatched.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
-    unmatched.truncate(SAMPLE);
-    let mut groups: BTreeMap<String, Vec<&Ticket>> = BTreeMap::new();
+/// The report of `tickets` (all of them in memory: for tests and small stores).
+pub fn build(tickets: &[Ticket], o: Options) -> Report {
+    let mut b = Builder::new(o);
     for t in tickets {
-        groups.entry(key(t, by)).or_default().push(t);
+        b.add(t);
     }
-    if groups.is_empty() {
-        groups.insert("all".into(), Vec::new());
-    }
-    Report {
-        since: since.to_rfc3339(),
-        until: until.to_rfc3339(),
-        by: format!("{by:?}").to_lowercase(),
-        groups: groups
-            .into_iter()
-            .map(|(group, ts)| Group {
-                group,
-                numbers: numbers(&ts, since, until, cal),
-            })
-            .collect(),
-        rules: rule_lines(tickets, since, until),
-        unmatched: unmatched
-            .into_iter()
-            .map(|t| Unmatched {
-                ticket: t.id.to_string(),
-                text: String::new(),
-            })
-            .collect(),
+    b.finish(&mut |_| None)
+}
+
+/// The report of every ticket of `source`: a store is scanned on as many threads as the
+/// machine has (each a [`Builder`] over a range of ids, merged at the end), never holding
+/// more than one ticket per thread; lifetime values come from imported customer records.
+pub fn from_source(
+    source: &crate::tickets::Source,
+    o: Options,
+    clv: &crate::risk::ClvConfig,
+) -> Result<Report> {
+    use crate::tickets::Source;
+    use switchboard_desk::Store as _;
+    match source {
+        Source::Store(store) => {
+            let last = store.last_ticket_id()?;
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+            let chunk = last / threads as u64 + 1;
+            let builders: Vec<Result<Builder>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads as u64)
+                    .map(|i| {
+                        let o = o.clone();
+                        let store = &**store;
+                        s.spawn(move || -> Result<Builder> {
+                            let mut b = Builder::new(o);
+                            let (from, to) = (i * chunk, ((i + 1) * chunk).min(last + 1));
+                            for t in store.scan_tickets(TicketId(from), TicketId(to)) {
+                                b.add(&t?);
+                            }
+                            Ok(b)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("a report thread panicked")))
+                    })
+                    .collect()
+            });
+            let mut all = Builder::new(o);
+            for b in builders {
+                all.merge(b?);
+            }
+            Ok(all.finish(&mut |id| {
+                store
+                    .customer(id)
+                    .ok()
+                    .flatten()
+                    .and_then(|c| clv.value(&c))
+            }))
+        }
+        Source::Service(_) => {
+            // The running service serves tickets but not customer records: no values.
+            let mut b = Builder::new(o);
+            for t in source.tickets(None)? {
+                b.add(&t);
+            }
+            Ok(b.finish(&mut |_| None))
+        }
     }
 }
 
@@ -423,7 +1046,7 @@ pub fn parse_when(s: &str, now: Timestamp) -> Result<Timestamp, String> {
 }
 
 /// The flat list of (metric, value) of some numbers: CSV rows and table lines.
-fn flat(n: &Numbers) -> Vec<(String, Option<f64>)> {
+pub fn flat(n: &Numbers) -> Vec<(String, Option<f64>)> {
     let c = |v: usize| Some(v as f64);
     let mut rows = vec![
         ("opened".to_string(), c(n.opened)),
@@ -464,7 +1087,9 @@ fn flat(n: &Numbers) -> Vec<(String, Option<f64>)> {
     rows
 }
 
-fn show(v: Option<f64>) -> String {
+/// A number for people: whole numbers without decimals, others with two; "no data" for
+/// none.
+pub fn show(v: Option<f64>) -> String {
     match v {
         None => "no data".into(),
         Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
@@ -472,57 +1097,173 @@ fn show(v: Option<f64>) -> String {
     }
 }
 
-/// Writes the report as `table`, `json` or `csv`.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(n.saturating_sub(1)).collect();
+        c.push('…');
+        c
+    }
+}
+
+/// Writes the report as `table`, `json`, `csv` or `html`.
 pub fn write(r: &Report, format: &str, out: &mut dyn Write) -> Result<()> {
     match format {
         "json" => writeln!(out, "{}", serde_json::to_string_pretty(r)?)?,
-        "csv" => {
-            writeln!(out, "group,metric,value")?;
-            for g in &r.groups {
-                for (metric, v) in flat(&g.numbers) {
-                    let v = v.map_or(String::new(), |x| x.to_string());
-                    writeln!(out, "{},{metric},{v}", csv_field(&g.group))?;
-                }
-            }
-            for l in &r.rules {
-                let group = csv_field(&format!("rule:{}", l.rule));
-                let pct = l.recategorised_pct.map_or(String::new(), |x| x.to_string());
-                writeln!(out, "{group},hits,{}", l.hits)?;
-                writeln!(out, "{group},recategorised,{}", l.recategorised)?;
-                writeln!(out, "{group},recategorised_pct,{pct}")?;
-            }
+        "csv" => write_csv(r, out)?,
+        "table" => write_table(r, out)?,
+        "html" => crate::report_html::write(r, out)?,
+        other => {
+            anyhow::bail!("`--format {other}` is not a format: use table, json, csv or html")
         }
-        "table" => {
-            writeln!(out, "Report {} to {} (by {})", r.since, r.until, r.by)?;
-            for g in &r.groups {
-                writeln!(out, "\n{}", g.group)?;
-                for (metric, v) in flat(&g.numbers) {
-                    writeln!(out, "  {metric:<40} {:>20}", show(v))?;
-                }
-            }
-            if !r.rules.is_empty() {
-                writeln!(out, "\nrules (hits, recategorised by agents)")?;
-                for l in &r.rules {
-                    let name: String = l.rule.chars().take(40).collect();
-                    let pct = show(l.recategorised_pct);
-                    writeln!(out, "  {name:<40} {:>8} {:>10}%", l.hits, pct)?;
-                }
-            }
-            if !r.unmatched.is_empty() {
-                writeln!(out, "\nfell to the default category (newest first)")?;
-                for u in &r.unmatched {
-                    let text: String = u.text.chars().take(68).collect();
-                    writeln!(out, "  {:<8} {text}", u.ticket)?;
-                }
-            }
+    }
+    Ok(())
+}
+
+fn write_csv(r: &Report, out: &mut dyn Write) -> Result<()> {
+    let v = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+    writeln!(out, "group,metric,value")?;
+    let numbers = |group: &str, n: &Numbers, out: &mut dyn Write| -> Result<()> {
+        for (metric, x) in flat(n) {
+            writeln!(out, "{},{metric},{}", csv_field(group), v(x))?;
         }
-        other => anyhow::bail!("`--format {other}` is not a format: use table, json or csv"),
+        Ok(())
+    };
+    if r.by != "all" {
+        numbers("total", &r.total, out)?;
+    }
+    for g in &r.groups {
+        numbers(&g.group, &g.numbers, out)?;
+    }
+    for a in &r.agents {
+        let group = csv_field(&format!("agent:{}", a.agent));
+        writeln!(out, "{group},handled,{}", a.handled)?;
+        writeln!(out, "{group},resolved,{}", a.resolved)?;
+        writeln!(
+            out,
+            "{group},first_response_median_min,{}",
+            v(a.first_response_median_min)
+        )?;
+        writeln!(out, "{group},csat_answers,{}", a.csat_answers)?;
+        writeln!(out, "{group},csat_pct,{}", v(a.csat_pct))?;
+    }
+    for l in &r.rules {
+        let group = csv_field(&format!("rule:{}", l.rule));
+        writeln!(out, "{group},hits,{}", l.hits)?;
+        writeln!(out, "{group},recategorised,{}", l.recategorised)?;
+        writeln!(out, "{group},recategorised_pct,{}", v(l.recategorised_pct))?;
+    }
+    let c = &r.customers;
+    for (metric, x) in [
+        ("active", Some(c.active as f64)),
+        ("repeat", Some(c.repeat as f64)),
+        ("repeat_contact_rate_pct", c.repeat_contact_rate_pct),
+        ("previous_active", Some(c.previous_active as f64)),
+        ("churned", Some(c.churned as f64)),
+        ("churn_pct", c.churn_pct),
+    ] {
+        writeln!(out, "customers,{metric},{}", v(x))?;
+    }
+    for k in &c.at_risk {
+        let group = csv_field(&format!("at_risk:{}", k.customer));
+        writeln!(out, "{group},risk,{}", k.risk)?;
+        writeln!(out, "{group},value,{}", v(k.value))?;
+    }
+    Ok(())
+}
+
+fn write_table(r: &Report, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "Report {} to {} (by {})", r.since, r.until, r.by)?;
+    let numbers = |name: &str, n: &Numbers, out: &mut dyn Write| -> Result<()> {
+        writeln!(out, "\n{}", cut(name, 78))?;
+        for (metric, v) in flat(n) {
+            writeln!(out, "  {metric:<40} {:>20}", show(v))?;
+        }
+        Ok(())
+    };
+    if r.by != "all" {
+        numbers("total", &r.total, out)?;
+    }
+    for g in &r.groups {
+        numbers(&g.group, &g.numbers, out)?;
+    }
+    if !r.agents.is_empty() {
+        writeln!(
+            out,
+            "\n{:<30} {:>8} {:>8} {:>14} {:>14}",
+            "agents", "handled", "resolved", "median 1st min", "CSAT %"
+        )?;
+        for a in &r.agents {
+            writeln!(
+                out,
+                "  {:<28} {:>8} {:>8} {:>14} {:>14}",
+                cut(&a.agent, 28),
+                a.handled,
+                a.resolved,
+                show(a.first_response_median_min.map(|m| m.round())),
+                show(a.csat_pct),
+            )?;
+        }
+    }
+    if !r.rules.is_empty() {
+        writeln!(out, "\nrules (hits, recategorised by agents)")?;
+        for l in &r.rules {
+            let pct = show(l.recategorised_pct);
+            writeln!(out, "  {:<40} {:>8} {:>10}%", cut(&l.rule, 40), l.hits, pct)?;
+        }
+    }
+    if !r.unmatched.is_empty() {
+        writeln!(out, "\nfell to the default category (newest first)")?;
+        for u in &r.unmatched {
+            writeln!(out, "  {:<8} {}", u.ticket, cut(&u.text, 68))?;
+        }
+    }
+    let c = &r.customers;
+    writeln!(out, "\ncustomers")?;
+    for (metric, v) in [
+        ("active", Some(c.active as f64)),
+        ("repeat_contact_rate_pct", c.repeat_contact_rate_pct),
+        ("previous_active", Some(c.previous_active as f64)),
+        ("churned", Some(c.churned as f64)),
+        ("churn_pct", c.churn_pct),
+    ] {
+        writeln!(out, "  {metric:<40} {:>20}", show(v))?;
+    }
+    if !c.at_risk.is_empty() {
+        write_at_risk(&c.at_risk, out)?;
+    }
+    Ok(())
+}
+
+/// The at-risk table (also `customers at-risk`): 80 columns.
+pub fn write_at_risk(list: &[Risk], out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "\n{:<22} {:<14} {:>6} {:>4} {:>4} {:>4} {:>4} {:>4} {:>10}",
+        "most at risk", "name", "risk %", "tix", "reop", "csat", "neg", "sla", "value"
+    )?;
+    for k in list {
+        let f = &k.features;
+        writeln!(
+            out,
+            "  {:<20} {:<14} {:>6.1} {:>4} {:>4} {:>4} {:>4} {:>4} {:>10}",
+            cut(&k.customer, 20),
+            cut(&k.name, 14),
+            k.risk * 100.0,
+            f.tickets,
+            f.reopens,
+            f.last_csat.map_or("-".to_string(), |c| c.to_string()),
+            f.negative,
+            f.sla_breaches,
+            k.value.map_or("unknown".to_string(), |v| format!("{v:.2}")),
+        )?;
     }
     Ok(())
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -536,7 +1277,17 @@ mod tests {
         Agent, Category, ChatId, PartyId, Platform, Priority, Sla, Survey, TicketId, TicketStatus,
     };
 
-    const DAY: i64 = 86_400_000;
+    fn opts(since: Timestamp, until: Timestamp, by: By) -> Options {
+        Options {
+            since,
+            until,
+            by,
+            calendar: Calendar::always(),
+            default_category: "general".into(),
+            churn_risk: ChurnRisk::default(),
+            at_risk: 10,
+        }
+    }
 
     fn at(day: i64, h: i64, m: i64) -> Timestamp {
         Timestamp(Timestamp::from_ymd(2026, 11, 1).0 + day * DAY + (h * 60 + m) * 60_000)
@@ -567,6 +1318,7 @@ mod tests {
             events: vec![],
             recent: vec![],
             throttled_at: None,
+            negative: 0,
             survey: None,
             sla: None,
             version: 1,
@@ -653,14 +1405,7 @@ mod tests {
     #[test]
     fn rules_and_the_default_category_sample() {
         let tickets = fixture();
-        let r = build(
-            &tickets,
-            at(0, 0, 0),
-            at(1, 0, 0),
-            By::All,
-            &Calendar::always(),
-            "general",
-        );
+        let r = build(&tickets, opts(at(0, 0, 0), at(1, 0, 0), By::All));
         // r1 fired on T1 and T2 (T2 recategorised by an agent); r2 on T3 only.
         assert_eq!(
             r.rules,
@@ -687,14 +1432,7 @@ mod tests {
     #[test]
     fn every_metric_on_the_hand_worked_fixture() {
         let tickets = fixture();
-        let r = build(
-            &tickets,
-            at(0, 0, 0),
-            at(1, 0, 0),
-            By::All,
-            &Calendar::always(),
-            "general",
-        );
+        let r = build(&tickets, opts(at(0, 0, 0), at(1, 0, 0), By::All));
         assert_eq!(r.groups.len(), 1);
         let n = &r.groups[0].numbers;
         // Opened in the period: T1, T2, T3, T5 (T4 opened the day before).
@@ -742,14 +1480,7 @@ mod tests {
     #[test]
     fn an_empty_period_says_no_data_and_a_single_ticket_counts() {
         let tickets = fixture();
-        let r = build(
-            &tickets,
-            at(10, 0, 0),
-            at(11, 0, 0),
-            By::All,
-            &Calendar::always(),
-            "general",
-        );
+        let r = build(&tickets, opts(at(10, 0, 0), at(11, 0, 0), By::All));
         let n = &r.groups[0].numbers;
         assert_eq!((n.opened, n.resolved), (0, 0));
         assert_eq!((n.handoff_rate_pct, n.csat_pct, n.nps), (None, None, None));
@@ -763,14 +1494,7 @@ mod tests {
         );
         assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
         // Only T4's resolution falls in [00:30, 01:30).
-        let r = build(
-            &tickets,
-            at(0, 0, 30),
-            at(0, 1, 30),
-            By::All,
-            &Calendar::always(),
-            "general",
-        );
+        let r = build(&tickets, opts(at(0, 0, 30), at(0, 1, 30), By::All));
         let n = &r.groups[0].numbers;
         assert_eq!(
             (n.opened, n.resolved, n.resolution_wall.median_min),
@@ -781,14 +1505,7 @@ mod tests {
     #[test]
     fn groups_and_formats() {
         let tickets = fixture();
-        let r = build(
-            &tickets,
-            at(0, 0, 0),
-            at(1, 0, 0),
-            By::Priority,
-            &Calendar::always(),
-            "general",
-        );
+        let r = build(&tickets, opts(at(0, 0, 0), at(1, 0, 0), By::Priority));
         let names: Vec<&str> = r.groups.iter().map(|g| g.group.as_str()).collect();
         assert_eq!(names, ["high", "normal"]);
         assert_eq!(r.groups[0].numbers.opened, 1);
@@ -814,18 +1531,162 @@ mod tests {
         assert!("weekly".parse::<By>().is_err());
         // 2026-11-01 is a Sunday: its week began on Monday 2026-10-26; T-4 opened on the
         // Saturday before.
-        let r = build(
-            &tickets,
-            at(-7, 0, 0),
-            at(1, 0, 0),
-            By::Week,
-            &Calendar::always(),
-            "general",
-        );
+        let r = build(&tickets, opts(at(-7, 0, 0), at(1, 0, 0), By::Week));
         let names: Vec<&str> = r.groups.iter().map(|g| g.group.as_str()).collect();
         assert_eq!(names, ["2026-10-26"]);
         assert_eq!(parse_when("2026-11-01", Timestamp(0)).unwrap(), at(0, 0, 0));
         assert_eq!(parse_when("1d", at(1, 0, 0)).unwrap(), at(0, 0, 0));
         assert!(parse_when("yesterday", Timestamp(0)).is_err());
+    }
+
+    #[test]
+    fn agents_rule_groups_and_charts_on_the_fixture() {
+        let tickets = fixture();
+        let r = build(&tickets, opts(at(0, 0, 0), at(1, 0, 0), By::Rule));
+        let names: Vec<&str> = r.groups.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(names, ["(no rule)", "r1", "r2"]);
+        assert_eq!(r.groups[1].numbers.opened, 2, "T1 and T2");
+        assert_eq!(r.groups[0].numbers.resolved, 1, "T4");
+        assert_eq!(r.total.opened, 4, "the total ignores the grouping");
+        // ann has T1 (answered after 30 min, resolved, CSAT 5) and T2 (answered after 2 h);
+        // bob resolved T4 without holding it.
+        assert_eq!(
+            r.agents,
+            vec![
+                AgentLine {
+                    agent: "ann".into(),
+                    handled: 2,
+                    resolved: 1,
+                    first_response_median_min: Some(30.0),
+                    csat_answers: 1,
+                    csat_pct: Some(100.0),
+                },
+                AgentLine {
+                    agent: "bob".into(),
+                    handled: 1,
+                    resolved: 1,
+                    first_response_median_min: None,
+                    csat_answers: 0,
+                    csat_pct: None,
+                },
+            ]
+        );
+        let c = &r.charts;
+        assert_eq!(
+            (c.bucket.as_str(), c.starts.clone()),
+            ("day", vec!["2026-11-01".to_string()])
+        );
+        assert_eq!(c.categories, ["billing", "general"]);
+        assert_eq!(c.opened, vec![vec![3, 1]]);
+        assert_eq!(
+            (c.csat_answers.clone(), c.csat_pct.clone()),
+            (vec![2], vec![Some(50.0)])
+        );
+        assert_eq!(c.nps, vec![Some(0.0)]);
+        let count =
+            |bins: &[Bin], label: &str| bins.iter().find(|b| b.label == label).unwrap().count;
+        // First responses 30 and 120 minutes; resolutions 120, 5 and 120.
+        assert_eq!(count(&c.first_response, "30m-1h"), 1);
+        assert_eq!(count(&c.first_response, "2-4h"), 1);
+        assert_eq!(c.first_response.iter().map(|b| b.count).sum::<usize>(), 2);
+        assert_eq!(count(&c.resolution, "<15m"), 1);
+        assert_eq!(count(&c.resolution, "2-4h"), 2);
+        assert_eq!(c.resolution.last().unwrap().below_min, None);
+        // A long period has weekly buckets starting on Mondays.
+        let r = build(&tickets, opts(at(-200, 0, 0), at(1, 0, 0), By::All));
+        assert_eq!(r.charts.bucket, "week");
+        // From Monday 2026-04-13 (the week of Wednesday 04-15) to Monday 11-02: 29 weeks.
+        assert_eq!(r.charts.starts.first().unwrap(), "2026-04-13");
+        assert_eq!(r.charts.starts.len(), 29);
+        assert_eq!(r.charts.opened.iter().flatten().sum::<usize>(), 5);
+    }
+
+    #[test]
+    fn repeat_contact_churn_and_risk_by_hand() {
+        // Period: day 0; previous period: day -1.
+        let of = |id: u64, who: &str, day: i64| {
+            let mut t = ticket(id, at(day, 12, 0));
+            t.customer = PartyId::new(Platform::Telegram, who);
+            t.customer_name = who.to_uppercase();
+            t
+        };
+        let mut c1 = of(5, "c", -1);
+        c1.negative = 2;
+        c1.sla = sla(&["first_response", "resolution"]);
+        c1.reopened = 1;
+        c1.survey = survey(at(-1, 13, 0), 1, 0);
+        let tickets = vec![
+            of(1, "a", 0),
+            of(2, "a", 0),
+            of(3, "b", -1),
+            of(4, "b", 0),
+            c1,
+            of(6, "d", -5),
+            of(7, "e", 3), // after the period: not counted, not scored
+        ];
+        let mut o = opts(at(0, 0, 0), at(1, 0, 0), By::All);
+        o.at_risk = 3;
+        let r = build(&tickets, o);
+        let c = &r.customers;
+        // Active: a (2 tickets, a repeat), b. Previous: b, c; c churned.
+        assert_eq!(
+            (c.active, c.repeat, c.repeat_contact_rate_pct),
+            (2, 1, Some(50.0))
+        );
+        assert_eq!(
+            (c.previous_active, c.churned, c.churn_pct),
+            (2, 1, Some(50.0))
+        );
+        assert_eq!(c.previous_since, at(-1, 0, 0).to_rfc3339());
+        // c: z = -3 + 0.2 + 0.5 + 0.6·2 + 0.4·2 + 0.7·2 = 1.1, P = 0.7503;
+        // a and b: z = -2.6, P = 0.0691 (a before b by id); d: z = -2.8.
+        let ids: Vec<&str> = c.at_risk.iter().map(|k| k.customer.as_str()).collect();
+        assert_eq!(ids, ["telegram:c", "telegram:a", "telegram:b"]);
+        assert!(
+            (c.at_risk[0].risk - 0.7503).abs() < 1e-3,
+            "{}",
+            c.at_risk[0].risk
+        );
+        assert!((c.at_risk[1].risk - 0.0691).abs() < 1e-3);
+        let k = &c.at_risk[0];
+        assert_eq!(
+            (
+                k.name.as_str(),
+                k.features.tickets,
+                k.features.reopens,
+                k.features.last_csat
+            ),
+            ("C", 1, 1, Some(1))
+        );
+        assert_eq!(
+            (k.features.negative, k.features.sla_breaches, k.value),
+            (2, 2, None)
+        );
+        // An empty period: no customers, no division by zero.
+        let r = build(&tickets, opts(at(100, 0, 0), at(101, 0, 0), By::All));
+        let c = &r.customers;
+        assert_eq!((c.active, c.repeat_contact_rate_pct), (0, None));
+        assert_eq!((c.previous_active, c.churn_pct), (0, None));
+    }
+
+    #[test]
+    fn a_split_scan_merges_to_the_same_report() {
+        let mut tickets = fixture();
+        for (i, t) in tickets.iter_mut().enumerate() {
+            t.customer = PartyId::new(Platform::Telegram, format!("c{}", i % 2));
+        }
+        let o = opts(at(-1, 0, 0), at(1, 0, 0), By::Category);
+        let whole = build(&tickets, o.clone());
+        let mut a = Builder::new(o.clone());
+        let mut b = Builder::new(o);
+        for (i, t) in tickets.iter().enumerate() {
+            if i % 2 == 0 { a.add(t) } else { b.add(t) }
+        }
+        a.merge(b);
+        let mut merged = a.finish(&mut |_| None);
+        // Percentiles do not depend on the order of values; the rest must be equal.
+        assert_eq!(merged.customers, whole.customers);
+        merged.customers = whole.customers.clone();
+        assert_eq!(merged, whole);
     }
 }

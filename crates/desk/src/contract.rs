@@ -137,6 +137,7 @@ pub fn ticket(
         version,
         recent: vec![Timestamp(1)],
         throttled_at: None,
+        negative: 0,
         survey: None,
         sla: None,
     }

@@ -657,6 +657,16 @@ impl Desk {
         if flooding && !told {
             t.throttled_at = Some(now);
         }
+        // The signals of every customer message: negative ones count towards the churn-risk
+        // score in reports; asking for a person matters in self-service.
+        let ctx = Context {
+            platform: Some(t.chat.platform),
+            ..Context::default()
+        };
+        let signals = rules.classify(text, &ctx).signals;
+        if signals.has(Signal::Negative) {
+            t.negative = t.negative.saturating_add(1);
+        }
         let (status, chat, name) = (t.status, t.chat.clone(), customer.display_name.clone());
         w.record(id, Author::Customer(name.clone()), text, false);
         self.sla_resume(w, id)?;
@@ -687,11 +697,7 @@ impl Desk {
             }
             TicketStatus::SelfService => {
                 // Asking for a person answers the question too.
-                let ctx = Context {
-                    platform: Some(chat.platform),
-                    ..Context::default()
-                };
-                if rules.classify(text, &ctx).signals.has(Signal::Human) {
+                if signals.has(Signal::Human) {
                     let note = self.staff("staff.customer_asked_human", &[]);
                     self.hand_off(w, id, &note, true)?;
                 }
@@ -752,6 +758,7 @@ impl Desk {
             version: 0,
             recent: vec![w.now],
             throttled_at: None,
+            negative: u32::from(verdict.signals.has(Signal::Negative)),
             survey: None,
             sla: None,
         };

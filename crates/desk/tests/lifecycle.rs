@@ -330,6 +330,17 @@ fn later_messages_join_the_open_ticket_and_reach_the_thread() {
 }
 
 #[test]
+fn negative_messages_are_counted_for_the_churn_risk() {
+    let mut s = Sim::new();
+    s.customer("ann", "This is terrible, my parcel never arrived");
+    assert_eq!(s.ticket(1).negative, 1, "the opening message");
+    s.customer("ann", "It was order 55123");
+    assert_eq!(s.ticket(1).negative, 1, "a calm message counts nothing");
+    s.customer("ann", "WHERE IS IT!!!");
+    assert_eq!(s.ticket(1).negative, 2, "anger is negative too");
+}
+
+#[test]
 fn self_service_yes_resolves_as_deflected() {
     let mut s = Sim::new();
     s.customer("ann", "I forgot my password");

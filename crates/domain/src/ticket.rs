@@ -150,6 +150,10 @@ pub struct Ticket {
     /// When the customer was last told they are sending too fast (to tell them once).
     #[serde(default)]
     pub throttled_at: Option<Timestamp>,
+    /// Customer messages with negative sentiment (the triage signal), for the churn-risk
+    /// score in reports.
+    #[serde(default)]
+    pub negative: u32,
     /// The satisfaction survey, once sent (one per ticket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey: Option<Survey>,

@@ -1,0 +1,289 @@
+//! Customers in reports: churn-risk scores from a logistic model and customer lifetime value
+//! from imported attributes, with their `[report]` settings.
+//!
+//! Parts: [`ReportConfig`] (`[report.churn_risk]` coefficients, `[report.clv]`), [`Features`]
+//! (what the model reads about one customer, gathered ticket by ticket), [`ChurnRisk::score`]
+//! and [`ClvConfig::value`].
+
+use serde::{Deserialize, Serialize};
+use switchboard_domain::{Customer, Ticket, Timestamp, metrics};
+
+/// `[report]`: settings of `switchboard report` and `customers at-risk`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// `[report.churn_risk]`: the logistic model's coefficients.
+    pub churn_risk: ChurnRisk,
+    /// `[report.clv]`: customer lifetime value.
+    pub clv: ClvConfig,
+}
+
+/// The coefficients of the churn-risk model
+/// P = 1 / (1 + e^−(b0 + b1·tickets + b2·reopens + b3·last_csat + b4·negative + b5·sla_breaches)).
+///
+/// The defaults are a starting point, not a fit: a customer with one calm ticket scores
+/// about 6 %, one with four tickets, a reopen, a last CSAT of 1, three negative messages and
+/// two breaches about 89 %. Fit them to your own churn (a logistic regression over the
+/// features in `report --format json`) when you have the data.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChurnRisk {
+    /// b0.
+    pub intercept: f64,
+    /// Per ticket opened (ever, up to the end of the period).
+    pub tickets: f64,
+    /// Per reopening.
+    pub reopens: f64,
+    /// Per point of the last CSAT answer above 3 (1 → −2, 5 → +2; no answer → 0).
+    pub last_csat: f64,
+    /// Per customer message with negative sentiment.
+    pub negative: f64,
+    /// Per SLA breach on their tickets.
+    pub sla_breaches: f64,
+}
+
+impl Default for ChurnRisk {
+    fn default() -> Self {
+        ChurnRisk {
+            intercept: -3.0,
+            tickets: 0.2,
+            reopens: 0.5,
+            last_csat: -0.6,
+            negative: 0.4,
+            sla_breaches: 0.7,
+        }
+    }
+}
+
+impl ChurnRisk {
+    /// P(churn) of a customer, 0 to 1.
+    pub fn score(&self, f: &Features) -> f64 {
+        let last = f.last_csat.map_or(0.0, |s| f64::from(s) - 3.0);
+        metrics::logistic(
+            &[
+                self.intercept,
+                self.tickets,
+                self.reopens,
+                self.last_csat,
+                self.negative,
+                self.sla_breaches,
+            ],
+            &[
+                f64::from(f.tickets),
+                f64::from(f.reopens),
+                last,
+                f64::from(f.negative),
+                f64::from(f.sla_breaches),
+            ],
+        )
+    }
+
+    /// Every coefficient is a finite number.
+    pub fn check(&self) -> Result<(), String> {
+        let all = [
+            ("intercept", self.intercept),
+            ("tickets", self.tickets),
+            ("reopens", self.reopens),
+            ("last_csat", self.last_csat),
+            ("negative", self.negative),
+            ("sla_breaches", self.sla_breaches),
+        ];
+        match all.iter().find(|(_, v)| !v.is_finite()) {
+            Some((name, _)) => Err(format!("[report.churn_risk] {name} must be a number")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `[report.clv]`: CLV = Σ_{t=1..periods} (retention_t · sales_t) / (1 + d)^t, with
+/// sales_t = average order value × purchase frequency (per period) and retention_t =
+/// retention^t (the chance the customer is still buying in period t), from the columns of
+/// `switchboard customers import`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClvConfig {
+    /// d, per period (0.1 = 10 %).
+    pub discount_rate: f64,
+    /// How many periods ahead (the period is whatever the imported frequency is per).
+    pub periods: u32,
+    /// The imported column with the average order value.
+    pub order_value: String,
+    /// The imported column with the purchases per period.
+    pub frequency: String,
+    /// The imported column with the retention rate per period (0 to 1, or a percentage).
+    pub retention: String,
+}
+
+impl Default for ClvConfig {
+    fn default() -> Self {
+        ClvConfig {
+            discount_rate: 0.1,
+            periods: 5,
+            order_value: "average_order_value".into(),
+            frequency: "purchase_frequency".into(),
+            retention: "retention".into(),
+        }
+    }
+}
+
+impl ClvConfig {
+    /// The customer's CLV, when their record has all three attributes as numbers.
+    pub fn value(&self, c: &Customer) -> Option<f64> {
+        let num = |col: &str| {
+            c.attributes
+                .get(col)
+                .and_then(|v| v.trim().trim_end_matches('%').trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite() && *v >= 0.0)
+        };
+        let (aov, freq, mut r) = (
+            num(&self.order_value)?,
+            num(&self.frequency)?,
+            num(&self.retention)?,
+        );
+        if r > 1.0 {
+            r /= 100.0;
+        }
+        if r > 1.0 {
+            return None;
+        }
+        let n = self.periods as usize;
+        let retention: Vec<f64> = (1..=n).map(|t| r.powi(t as i32)).collect();
+        let sales = vec![aov * freq; n];
+        Some(metrics::clv(&retention, &sales, self.discount_rate))
+    }
+
+    /// The settings make sense.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.discount_rate.is_finite() && self.discount_rate > -1.0) {
+            return Err("[report.clv] discount_rate must be a number above -1 (0.1 = 10 %)".into());
+        }
+        if self.periods == 0 || self.periods > 1000 {
+            return Err("[report.clv] periods must be between 1 and 1000".into());
+        }
+        Ok(())
+    }
+}
+
+/// What the churn-risk model reads about one customer, over their tickets opened before
+/// the end of the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Features {
+    /// Tickets opened.
+    pub tickets: u32,
+    /// Reopenings.
+    pub reopens: u32,
+    /// The last CSAT answer (by when its survey was sent).
+    pub last_csat: Option<u8>,
+    /// Customer messages with negative sentiment.
+    pub negative: u32,
+    /// SLA clocks breached.
+    pub sla_breaches: u32,
+    /// When the last CSAT's survey was sent (to keep the last one).
+    #[serde(skip)]
+    last_csat_at: Option<Timestamp>,
+}
+
+impl Features {
+    /// Adds one of the customer's tickets.
+    pub fn add(&mut self, t: &Ticket) {
+        self.tickets += 1;
+        self.reopens += t.reopened;
+        self.negative += t.negative;
+        self.sla_breaches += t
+            .sla
+            .as_ref()
+            .map_or(0, |s| u32::try_from(s.breached.len()).unwrap_or(u32::MAX));
+        if let Some(s) = &t.survey
+            && let Some(csat) = s.csat
+            && self.last_csat_at.is_none_or(|at| s.sent_at >= at)
+        {
+            self.last_csat = Some(csat);
+            self.last_csat_at = Some(s.sent_at);
+        }
+    }
+
+    /// Both customers' tickets (for scans split among threads).
+    pub fn merge(&mut self, o: Features) {
+        self.tickets += o.tickets;
+        self.reopens += o.reopens;
+        self.negative += o.negative;
+        self.sla_breaches += o.sla_breaches;
+        if let Some(at) = o.last_csat_at
+            && self.last_csat_at.is_none_or(|mine| at >= mine)
+        {
+            self.last_csat = o.last_csat;
+            self.last_csat_at = Some(at);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_domain::{PartyId, Platform};
+
+    #[test]
+    fn the_documented_examples_of_the_default_model() {
+        let m = ChurnRisk::default();
+        let calm = Features {
+            tickets: 1,
+            ..Features::default()
+        };
+        // z = -3 + 0.2 = -2.8: P = 1 / (1 + e^2.8) = 0.0573
+        assert!((m.score(&calm) - 0.0573).abs() < 1e-3, "{}", m.score(&calm));
+        let unhappy = Features {
+            tickets: 4,
+            reopens: 1,
+            last_csat: Some(1),
+            negative: 3,
+            sla_breaches: 2,
+            last_csat_at: None,
+        };
+        // z = -3 + 0.8 + 0.5 + 1.2 + 1.2 + 1.4 = 2.1: P = 0.8909
+        assert!((m.score(&unhappy) - 0.8909).abs() < 1e-3);
+        // A happy last answer lowers the risk.
+        let happy = Features {
+            last_csat: Some(5),
+            ..calm.clone()
+        };
+        assert!(m.score(&happy) < m.score(&calm));
+    }
+
+    #[test]
+    fn clv_from_imported_attributes() {
+        let mut c = Customer {
+            id: PartyId::new(Platform::Telegram, "1"),
+            display_name: "Ann".into(),
+            username: None,
+            language: None,
+            first_seen: Timestamp(0),
+            tier: None,
+            blocked: false,
+            tickets: vec![],
+            attributes: Default::default(),
+        };
+        let cfg = ClvConfig {
+            periods: 2,
+            ..ClvConfig::default()
+        };
+        assert_eq!(cfg.value(&c), None, "no attributes, no value");
+        c.attributes
+            .insert("average_order_value".into(), "50".into());
+        c.attributes.insert("purchase_frequency".into(), "2".into());
+        c.attributes.insert("retention".into(), "80%".into());
+        // sales 100 per period: 0.8·100/1.1 + 0.64·100/1.21 = 72.727 + 52.893 = 125.62
+        let v = cfg.value(&c).unwrap();
+        assert!((v - 125.6198).abs() < 1e-3, "{v}");
+        c.attributes.insert("retention".into(), "lots".into());
+        assert_eq!(cfg.value(&c), None);
+        assert!(ClvConfig::default().check().is_ok());
+        assert!(
+            ClvConfig {
+                periods: 0,
+                ..ClvConfig::default()
+            }
+            .check()
+            .is_err()
+        );
+    }
+}
