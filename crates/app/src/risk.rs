@@ -6,7 +6,9 @@
 //! and [`ClvConfig::value`].
 
 use serde::{Deserialize, Serialize};
-use switchboard_domain::{Customer, Ticket, Timestamp, metrics};
+use switchboard_domain::{Customer, Timestamp, metrics};
+
+use crate::report::TicketView;
 
 /// `[report]`: settings of `switchboard report` and `customers at-risk`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -185,7 +187,7 @@ pub struct Features {
 
 impl Features {
     /// Adds one of the customer's tickets.
-    pub fn add(&mut self, t: &Ticket) {
+    pub fn add(&mut self, t: &TicketView) {
         self.tickets += 1;
         self.reopens += t.reopened;
         self.negative += t.negative;

@@ -532,11 +532,12 @@ impl SledStore {
     /// for reports over millions of tickets, which must not hold them all in memory (and
     /// can split the ids among threads, up to [`Store::last_ticket_id`]). Not one snapshot: a commit during the scan may or
     /// may not be seen, which is fine for statistics and never tears a ticket.
-    pub fn scan_tickets(
+    /// `T` is [`Ticket`] or any struct with some of its fields (the others are skipped).
+    pub fn scan_tickets<T: serde::de::DeserializeOwned>(
         &self,
         from: TicketId,
         to: TicketId,
-    ) -> impl Iterator<Item = Result<Ticket, StoreError>> + '_ {
+    ) -> impl Iterator<Item = Result<T, StoreError>> + '_ {
         self.tickets
             .range(keys::id(from.0)..keys::id(to.0))
             .values()
