@@ -70,7 +70,7 @@ async fn start(dir: &Path, config: &Path) -> Service {
     let s = store.clone();
     let config_dir = dir.to_path_buf();
     let task = tokio::spawn(async move {
-        switchboard::telegram::run(settings, s, &data, Some(&config_dir), rx).await
+        switchboard::serve::run(settings, s, &data, Some(&config_dir), rx).await
     });
     Service {
         store,

@@ -39,6 +39,8 @@ pub struct RawConfig {
     pub admin: AdminConfig,
     /// `[telegram]`: the Telegram channel.
     pub telegram: switchboard_telegram::TelegramConfig,
+    /// `[discord]`: the Discord channel.
+    pub discord: switchboard_discord::DiscordConfig,
     /// `[report]`: churn risk and lifetime value in reports.
     pub report: crate::risk::ReportConfig,
 }

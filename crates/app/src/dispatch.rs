@@ -1,22 +1,90 @@
-//! The outbox dispatcher: delivers what the desk committed, chat by chat, at least once.
+//! The outbox dispatcher: delivers what the desk committed, chat by chat, at least once,
+//! through whichever channel (Telegram, Discord) each message belongs to.
 //!
 //! Each round reads the outbox, waits for a group flush (so that everything it read is
-//! durable before anyone sees it), and hands each entry to the worker of its chat. A
-//! worker delivers its chat's messages in order and removes each entry only after success;
-//! it waits as long as Telegram asks (429), retries network and server errors with backoff,
-//! and drops only what Telegram refuses for good (logged). Chats have their own workers, so
-//! one slow chat holds up no other. A worker idle for a minute ends; the next message
-//! starts a new one.
+//! durable before anyone sees it), and hands each entry to the worker of its queue (a chat,
+//! or a ticket's staff thread: [`Channel::route`]). A worker delivers its queue's messages
+//! in order and removes each entry only after success; it waits as long as the platform
+//! asks (429), retries network and server errors with backoff, and drops only what the
+//! platform refuses for good (logged). Queues have their own workers, so one slow chat
+//! holds up no other. A worker idle for a minute ends; the next message starts a new one.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_desk::{OutboxId, Store};
-use switchboard_domain::Outbound;
-use switchboard_telegram::run::BoxFuture;
-use switchboard_telegram::{SendError, Telegram};
+use switchboard_domain::{BoxFuture, Outbound};
 use tokio::sync::{Notify, mpsc, watch};
+
+/// Why a delivery did not happen (each channel sorts its platform's errors into these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The platform asked to wait this long (429).
+    RetryAfter(Duration),
+    /// Worth retrying: network trouble, a server error.
+    Transient(String),
+    /// Refused for good (a blocked bot, a deleted chat): retrying cannot help.
+    Permanent(String),
+    /// Shutting down: not sent, it stays in the outbox.
+    Stopped,
+}
+
+/// A future borrowing its channel.
+pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<(), Delivery>> + Send + 'a>>;
+
+/// A chat platform the dispatcher delivers through.
+pub trait Channel: Send + Sync + 'static {
+    /// The platform's name, for logs.
+    fn name(&self) -> &'static str;
+    /// The queue `o` goes in (messages in one queue are delivered in order), or `None`
+    /// when this channel does not deliver it.
+    fn route(&self, o: &Outbound) -> Option<String>;
+    /// Delivers `o`.
+    fn deliver<'a>(&'a self, o: &'a Outbound) -> Sending<'a>;
+    /// Stops waits for send slots: what has not started stays in the outbox.
+    fn stop_sending(&self);
+}
+
+/// The channels of a running service, asked in order.
+#[derive(Clone, Default)]
+pub struct Channels(pub Vec<Arc<dyn Channel>>);
+
+impl Channels {
+    /// The channel and queue of `o`.
+    fn route(&self, o: &Outbound) -> Option<(Arc<dyn Channel>, String)> {
+        self.0
+            .iter()
+            .find_map(|c| c.route(o).map(|q| (c.clone(), q)))
+    }
+}
+
+impl Channel for switchboard_telegram::Telegram {
+    fn name(&self) -> &'static str {
+        "Telegram"
+    }
+    fn route(&self, o: &Outbound) -> Option<String> {
+        self.chat_of(o).map(|c| format!("telegram:{c}"))
+    }
+    fn deliver<'a>(&'a self, o: &'a Outbound) -> Sending<'a> {
+        use switchboard_telegram::SendError;
+        Box::pin(async move {
+            switchboard_telegram::Telegram::deliver(self, o)
+                .await
+                .map_err(|e| match e {
+                    SendError::RetryAfter(d) => Delivery::RetryAfter(d),
+                    SendError::Transient(e) => Delivery::Transient(e),
+                    SendError::Permanent(e) => Delivery::Permanent(e),
+                    SendError::Stopped => Delivery::Stopped,
+                })
+        })
+    }
+    fn stop_sending(&self) {
+        switchboard_telegram::Telegram::stop_sending(self);
+    }
+}
 
 /// A flush request: resolves when every commit made before it is durable.
 pub type Durable = Arc<dyn Fn() -> BoxFuture<Result<(), String>> + Send + Sync>;
@@ -28,12 +96,12 @@ const IDLE: Duration = Duration::from_secs(60);
 /// The longest wait between retries of a failing send.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-type Item = (OutboxId, Outbound);
+type Item = (OutboxId, Outbound, Arc<dyn Channel>);
 
-/// Delivers the outbox through the Telegram channel.
+/// Delivers the outbox through the service's channels.
 pub struct Dispatcher {
     store: Arc<dyn Store>,
-    telegram: Arc<Telegram>,
+    channels: Channels,
     durable: Durable,
     /// Rung after commits, so that replies go out at once instead of at the next tick.
     pub wake: Arc<Notify>,
@@ -47,12 +115,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Dispatcher {
     /// A dispatcher over `store`'s outbox.
-    pub fn new(store: Arc<dyn Store>, telegram: Arc<Telegram>, durable: Durable) -> Dispatcher {
+    pub fn new(
+        store: Arc<dyn Store>,
+        channels: Channels,
+        durable: Durable,
+        wake: Arc<Notify>,
+    ) -> Dispatcher {
         Dispatcher {
             store,
-            telegram,
+            channels,
             durable,
-            wake: Arc::new(Notify::new()),
+            wake,
             in_flight: Arc::new(Mutex::new(HashSet::new())),
         }
     }
@@ -60,7 +133,7 @@ impl Dispatcher {
     /// Runs until `shutdown`; then lets each worker finish the message it is sending (so
     /// that a clean restart sends nothing twice) and returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut workers: HashMap<i64, mpsc::UnboundedSender<Item>> = HashMap::new();
+        let mut workers: HashMap<String, mpsc::UnboundedSender<Item>> = HashMap::new();
         let mut handles: Vec<tokio::task::JoinHandle<()>> = Vec::new();
         // Entries no channel takes (logged once each), skipped by later rounds.
         let mut undeliverable: HashSet<OutboxId> = HashSet::new();
@@ -69,7 +142,9 @@ impl Dispatcher {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = shutdown.changed() => {
-                    self.telegram.stop_sending();
+                    for c in &self.channels.0 {
+                        c.stop_sending();
+                    }
                     drop(workers);
                     for h in handles {
                         let _ = h.await;
@@ -81,7 +156,7 @@ impl Dispatcher {
             // Read under the in-flight lock: a worker removes an entry from the outbox and
             // then from the in-flight set, so an entry read here is either in flight or
             // not yet delivered (never both out of the set and already sent).
-            let batch: Vec<Item> = {
+            let batch: Vec<(OutboxId, Outbound)> = {
                 let in_flight = lock(&self.in_flight);
                 // Read past the entries already handed out or that no channel takes, so
                 // that a chat with a long queue (the staff group at 20 a minute) cannot
@@ -107,16 +182,16 @@ impl Dispatcher {
                 continue;
             }
             for (id, o) in batch {
-                let Some(chat) = self.telegram.chat_of(&o) else {
+                let Some((channel, chat)) = self.channels.route(&o) else {
                     tracing::error!(outbox = id.0, to = ?o.to, "no channel delivers this message; it stays in the outbox");
                     undeliverable.insert(id);
                     continue;
                 };
                 lock(&self.in_flight).insert(id);
-                let mut item = (id, o);
+                let mut item = (id, o, channel);
                 loop {
-                    let tx = workers.entry(chat).or_insert_with(|| {
-                        let (tx, handle) = self.spawn_worker(chat, shutdown.clone());
+                    let tx = workers.entry(chat.clone()).or_insert_with(|| {
+                        let (tx, handle) = self.spawn_worker(chat.clone(), shutdown.clone());
                         handles.push(handle);
                         tx
                     });
@@ -135,16 +210,15 @@ impl Dispatcher {
 
     fn spawn_worker(
         &self,
-        chat: i64,
+        chat: String,
         shutdown: watch::Receiver<bool>,
     ) -> (mpsc::UnboundedSender<Item>, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
         let store = self.store.clone();
-        let telegram = self.telegram.clone();
         let in_flight = self.in_flight.clone();
         let handle = tokio::spawn(async move {
             loop {
-                let (id, o) = match tokio::time::timeout(IDLE, rx.recv()).await {
+                let (id, o, channel) = match tokio::time::timeout(IDLE, rx.recv()).await {
                     Ok(Some(item)) => item,
                     Ok(None) => break,
                     Err(_) => {
@@ -160,12 +234,12 @@ impl Dispatcher {
                 if *shutdown.borrow() {
                     // Not sent: it stays in the outbox for the next start.
                     lock(&in_flight).remove(&id);
-                    while let Ok((id, _)) = rx.try_recv() {
+                    while let Ok((id, _, _)) = rx.try_recv() {
                         lock(&in_flight).remove(&id);
                     }
                     break;
                 }
-                deliver_one(&*store, &telegram, chat, id, &o, &shutdown).await;
+                deliver_one(&*store, &*channel, &chat, id, &o, &shutdown).await;
                 lock(&in_flight).remove(&id);
             }
         });
@@ -177,30 +251,31 @@ impl Dispatcher {
 /// comes while it waits to retry: then it stays in the outbox).
 async fn deliver_one(
     store: &dyn Store,
-    telegram: &Telegram,
-    chat: i64,
+    channel: &dyn Channel,
+    chat: &str,
     id: OutboxId,
     o: &Outbound,
     shutdown: &watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(500);
+    let platform = channel.name();
     loop {
-        let wait = match telegram.deliver(o).await {
+        let wait = match channel.deliver(o).await {
             Ok(()) => break,
-            Err(SendError::RetryAfter(d)) => {
-                tracing::info!(chat, wait = ?d, "Telegram asked to slow down");
+            Err(Delivery::RetryAfter(d)) => {
+                tracing::info!(chat, platform, wait = ?d, "asked to slow down");
                 d
             }
-            Err(SendError::Transient(e)) => {
-                tracing::warn!(chat, error = %e, retry_in = ?backoff, "delivery failed; retrying");
+            Err(Delivery::Transient(e)) => {
+                tracing::warn!(chat, platform, error = %e, retry_in = ?backoff, "delivery failed; retrying");
                 let d = backoff;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
                 d
             }
             // Shutting down: it stays in the outbox for the next start.
-            Err(SendError::Stopped) => return,
-            Err(SendError::Permanent(e)) => {
-                tracing::error!(chat, outbox = id.0, error = %e, "Telegram refused a message for good; it is dropped");
+            Err(Delivery::Stopped) => return,
+            Err(Delivery::Permanent(e)) => {
+                tracing::error!(chat, platform, outbox = id.0, error = %e, "the platform refused a message for good; it is dropped");
                 break;
             }
         };

@@ -12,7 +12,9 @@
 //! - [`service`]: one event through the desk and the store.
 //! - [`console`]: the console channel: script lines in, transcript out.
 //! - [`runtime`]: the running service with the console channel on the real clock.
-//! - [`telegram`]: the running service with the Telegram channel (long polling).
+//! - [`serve`]: the running service with its chat channels: one host for the desk, one
+//!   dispatcher routing the outbox to each message's channel, due jobs, admin, reloading.
+//! - [`telegram`], [`discord`]: starting each channel.
 //! - [`dispatch`]: the outbox dispatcher: per-chat workers, retries, at least once.
 //! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
 //! - [`history`]: `switchboard demo --seed-history N`: synthetic history for reports.
@@ -40,6 +42,7 @@ pub mod config;
 pub mod console;
 pub mod customers;
 pub mod demo;
+pub mod discord;
 pub mod dispatch;
 pub mod history;
 pub mod prompts;
@@ -48,6 +51,7 @@ pub mod report;
 pub mod report_html;
 pub mod risk;
 pub mod runtime;
+pub mod serve;
 pub mod service;
 pub mod telegram;
 pub mod tickets;

@@ -242,7 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     anyhow::anyhow!("cannot open the store at {}: {e}", dir.display())
                 })?);
             drop((out, err));
-            let telegram = settings.config.telegram.enabled;
+            let chats = settings.config.telegram.enabled || settings.config.discord.enabled;
             let config_dir = config.and_then(|c| c.parent()).map(|p| p.to_path_buf());
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -254,9 +254,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         let _ = tx.send(true);
                     }
                 });
-                if telegram {
-                    switchboard::telegram::run(settings, store, &dir, config_dir.as_deref(), rx)
-                        .await
+                if chats {
+                    switchboard::serve::run(settings, store, &dir, config_dir.as_deref(), rx).await
                 } else {
                     runtime::run_console(
                         settings,

@@ -545,6 +545,25 @@ impl Desk {
             }
             return Ok(());
         }
+        // `/ticket [category] [text]` (Discord's slash command, or typed): a request, with
+        // the customer's choice of category when it names one of the rules' categories.
+        let mut chosen = None;
+        if text == "/ticket" || text.starts_with("/ticket ") {
+            let rest = text["/ticket".len()..].trim();
+            let (first, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            if let Some((c, _)) = rules
+                .categories()
+                .iter()
+                .find(|(c, _)| !first.is_empty() && c.as_str().eq_ignore_ascii_case(first))
+            {
+                chosen = Some(c.clone());
+                if !tail.trim().is_empty() {
+                    text = tail.trim().to_string();
+                }
+            } else if !rest.is_empty() {
+                text = rest.to_string();
+            }
+        }
         let mut notices = Vec::new();
         if text.chars().count() > self.cfg.max_message_chars {
             text = text.chars().take(self.cfg.max_message_chars).collect();
@@ -613,6 +632,7 @@ impl Desk {
                         &text,
                         &locale,
                         previous.map(|p| p.id),
+                        chosen,
                     )?;
                 }
             }
@@ -708,6 +728,7 @@ impl Desk {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)]
     fn open(
         &self,
         w: &mut Work<'_>,
@@ -717,6 +738,7 @@ impl Desk {
         text: &str,
         locale: &str,
         previous: Option<TicketId>,
+        chosen: Option<Category>,
     ) -> Result<(), StoreError> {
         let ctx = Context {
             platform: Some(chat.platform),
@@ -724,7 +746,10 @@ impl Desk {
             tier: customer.tier.clone(),
             business_hours: None,
         };
-        let verdict: Verdict = rules.classify(text, &ctx);
+        let mut verdict: Verdict = rules.classify(text, &ctx);
+        if let Some(c) = chosen {
+            verdict.category = c;
+        }
         let next = w
             .store
             .last_ticket_id()?

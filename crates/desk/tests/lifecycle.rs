@@ -330,6 +330,26 @@ fn later_messages_join_the_open_ticket_and_reach_the_thread() {
 }
 
 #[test]
+fn slash_ticket_opens_a_request_in_the_chosen_category() {
+    let mut s = Sim::new();
+    s.customer("ann", "/ticket shipping I have a question about my invoice");
+    let t = s.ticket(1);
+    assert_eq!(
+        t.category.as_str(),
+        "shipping",
+        "the customer's choice wins over triage"
+    );
+    let msgs = s.store.messages(TicketId(1)).unwrap();
+    assert_eq!(msgs[0].text, "I have a question about my invoice");
+    // Without a known category, the text is triaged as usual.
+    s.customer("bob", "/ticket My parcel never arrived");
+    assert_eq!(s.ticket(2).category.as_str(), "shipping");
+    // The bare command opens a request too.
+    s.customer("cy", "/ticket");
+    assert_eq!(s.ticket(3).customer_name, "cy");
+}
+
+#[test]
 fn negative_messages_are_counted_for_the_churn_risk() {
     let mut s = Sim::new();
     s.customer("ann", "This is terrible, my parcel never arrived");

@@ -164,3 +164,17 @@ pub struct Outbound {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
 }
+
+/// A boxed future (hosts are trait objects).
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// What a channel adapter needs from the rest of Switchboard (the app implements it): every
+/// adapter hands updates in the same way, and tells its platform an update is consumed only
+/// after [`Host::durable`].
+pub trait Host: Send + Sync + 'static {
+    /// Hands an update to the desk and commits its transition (not yet durable). An error
+    /// means it was not handled: it will be offered again.
+    fn submit(&self, inbound: &Inbound) -> Result<(), String>;
+    /// Resolves once everything submitted so far is durable; then the outbox may be sent.
+    fn durable(&self) -> BoxFuture<Result<(), String>>;
+}

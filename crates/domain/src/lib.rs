@@ -28,7 +28,10 @@ pub mod metrics;
 pub mod ticket;
 
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
-pub use io::{Attachment, Button, Destination, Inbound, MediaKind, Outbound, Place, Sender, What};
+pub use io::{
+    Attachment, BoxFuture, Button, Destination, Host, Inbound, MediaKind, Outbound, Place, Sender,
+    What,
+};
 pub use ticket::{
     Agent, Author, Customer, Message, Resolution, Sla, Survey, Ticket, TicketEvent, TicketStatus,
 };

@@ -3,12 +3,9 @@
 //! offset moves past a batch after one group flush covers it, and the webhook answers 200
 //! after the flush (Telegram sends again what was not answered).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_domain::Inbound;
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::Requester;
 use teloxide::types::{AllowedUpdate, CallbackQueryId, Update, UpdateKind};
@@ -17,17 +14,7 @@ use tokio::sync::watch;
 use crate::parse::{Parsed, parse};
 use crate::send::{SendError, classify};
 
-/// A boxed future (the host is a trait object).
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-/// What the adapter needs from the rest of Switchboard (the app implements it).
-pub trait Host: Send + Sync + 'static {
-    /// Hands an update to the desk and commits its transition (not yet durable). An error
-    /// means it was not handled: it will be offered again.
-    fn submit(&self, inbound: &Inbound) -> Result<(), String>;
-    /// Resolves once everything submitted so far is durable; then the outbox may be sent.
-    fn durable(&self) -> BoxFuture<Result<(), String>>;
-}
+pub use switchboard_domain::{BoxFuture, Host};
 
 /// The update kinds Switchboard asks for.
 pub const ALLOWED: [AllowedUpdate; 3] = [

@@ -1,0 +1,79 @@
+//! The Discord channel of the running service: the token, the adapter's own sentences
+//! from prompts, and the gateway (see [`crate::serve`] for the rest).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+use switchboard_desk::Store;
+use switchboard_discord::{Discord, Texts};
+use switchboard_domain::Host;
+use tokio::sync::watch;
+
+use crate::config::Settings;
+use crate::serve::Started;
+
+/// The sentences the adapter shows itself (refusals, the move to a private thread).
+pub fn texts(settings: &Settings) -> Texts {
+    let p = &settings.prompts;
+    let staff = &settings.config.desk.staff_locale;
+    let customers = &settings.config.general.default_locale;
+    Texts {
+        not_staff: p.get(staff, "discord.not_staff", &[]),
+        moved_private: p.get(customers, "discord.moved_private", &[]),
+        done: p.get(staff, "discord.done", &[]),
+    }
+}
+
+/// Starts the Discord channel: the gateway into `host` until `shutdown`.
+pub(crate) async fn start(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    config_dir: Option<&Path>,
+    host: Arc<dyn Host>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Started> {
+    let cfg = settings.config.discord.clone();
+    let token = cfg.token(config_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let discord = Arc::new(
+        Discord::new(cfg, &token, store, texts(settings)).map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
+    match discord.whoami().await {
+        Ok(me) => tracing::info!(bot = %me, "Discord channel starting"),
+        Err(e) => anyhow::bail!("Discord does not accept the token or cannot be reached: {e}"),
+    }
+    let gateway = discord.clone();
+    let task = tokio::spawn(async move {
+        if let Err(e) = gateway.run(host, shutdown).await {
+            tracing::error!(error = %e, "the Discord gateway stopped");
+        }
+    });
+    Ok(Started {
+        channel: discord,
+        tasks: vec![task],
+    })
+}
+
+impl crate::dispatch::Channel for Discord {
+    fn name(&self) -> &'static str {
+        "Discord"
+    }
+    fn route(&self, o: &switchboard_domain::Outbound) -> Option<String> {
+        Discord::route(self, o)
+    }
+    fn deliver<'a>(&'a self, o: &'a switchboard_domain::Outbound) -> crate::dispatch::Sending<'a> {
+        use crate::dispatch::Delivery;
+        use switchboard_discord::SendError;
+        Box::pin(async move {
+            Discord::deliver(self, o).await.map_err(|e| match e {
+                SendError::RetryAfter(d) => Delivery::RetryAfter(d),
+                SendError::Transient(e) => Delivery::Transient(e),
+                SendError::Permanent(e) => Delivery::Permanent(e),
+                SendError::Stopped => Delivery::Stopped,
+            })
+        })
+    }
+    fn stop_sending(&self) {
+        Discord::stop_sending(self);
+    }
+}

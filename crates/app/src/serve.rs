@@ -1,0 +1,206 @@
+//! The running service with chat channels (Telegram, Discord, or both): updates in, the
+//! desk and the store, the outbox out (the dispatcher, routing each message to its
+//! channel), due jobs, the admin endpoint and live rule reloading.
+//!
+//! One staff space: on Discord when `[discord] staff_channel_id` is set, else on Telegram
+//! (`[telegram] staff_chat_id`). Customers may be on either platform whatever the staff
+//! space is: a customer on Telegram is answered by agents on Discord, and the reverse.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use switchboard_desk::{Event, Store};
+use switchboard_domain::{BoxFuture, Host, Inbound};
+use switchboard_store::{GroupCommit, SledStore};
+use tokio::sync::{Notify, broadcast, watch};
+
+use crate::config::Settings;
+use crate::dispatch::{Channel, Channels, Dispatcher, Durable};
+use crate::runtime::now;
+use crate::service::Service;
+
+/// The desk and the store as the adapters see them.
+pub(crate) struct StoreHost {
+    pub(crate) service: Service,
+    pub(crate) durable: Durable,
+    pub(crate) wake: Arc<Notify>,
+}
+
+impl Host for StoreHost {
+    fn submit(&self, inbound: &Inbound) -> Result<(), String> {
+        self.service
+            .process(&Event::Inbound(inbound.clone()), now())
+            .map(|_| ())
+            .map_err(|e| format!("{e:#}"))
+    }
+
+    fn durable(&self) -> BoxFuture<Result<(), String>> {
+        let flush = (self.durable)();
+        let wake = self.wake.clone();
+        Box::pin(async move {
+            let r = flush.await;
+            if r.is_ok() {
+                // Replies to what just became durable can go out now.
+                wake.notify_one();
+            }
+            r
+        })
+    }
+}
+
+/// A [`Durable`] over a group commit.
+pub fn durable_of(group: Arc<GroupCommit>) -> Durable {
+    Arc::new(move || {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        group.request().on_done(move |r| {
+            let _ = tx.send(r);
+        });
+        Box::pin(async move {
+            match rx.await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(_) => Err("the flusher stopped".to_string()),
+            }
+        })
+    })
+}
+
+/// Where the staff space is, or why there is none.
+pub fn staff_space(settings: &Settings) -> Result<&'static str, String> {
+    let tg = &settings.config.telegram;
+    let dc = &settings.config.discord;
+    let on_telegram = tg.enabled && tg.staff_chat_id != 0;
+    let on_discord = dc.enabled && dc.staff_channel_id != 0;
+    match (on_telegram, on_discord) {
+        (true, true) => Err("both telegram.staff_chat_id and discord.staff_channel_id are set: the staff space is in one place; remove one of them".into()),
+        (false, true) => Ok("discord"),
+        (true, false) => Ok("telegram"),
+        (false, false) => Err("no staff space: set telegram.staff_chat_id (your staff supergroup's id, like -1001234567890) or discord.staff_channel_id (your staff channel)".into()),
+    }
+}
+
+/// What starting a channel left running.
+pub(crate) struct Started {
+    /// Delivers its messages.
+    pub(crate) channel: Arc<dyn Channel>,
+    /// Its receiving tasks.
+    pub(crate) tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Runs the service with the enabled chat channels until `shutdown`. `config_dir` resolves
+/// `token_file`s.
+pub async fn run(
+    settings: Settings,
+    store: Arc<SledStore>,
+    data_dir: &Path,
+    config_dir: Option<&Path>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let space = staff_space(&settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(staff_space = space, "starting");
+    let settings = Arc::new(settings);
+    let dyn_store: Arc<dyn Store> = store.clone();
+    let service = crate::demo::service(&settings, dyn_store.clone());
+    let group = Arc::new(store.group_commit().context("starting group commit")?);
+    let durable = durable_of(group.clone());
+    let wake = Arc::new(Notify::new());
+    let host: Arc<dyn Host> = Arc::new(StoreHost {
+        service: service.clone(),
+        durable: durable.clone(),
+        wake: wake.clone(),
+    });
+    let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+    let mut tasks = Vec::new();
+    if settings.config.telegram.enabled {
+        let s = crate::telegram::start(
+            &settings,
+            dyn_store.clone(),
+            config_dir,
+            host.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        channels.push(s.channel);
+        tasks.extend(s.tasks);
+    }
+    if settings.config.discord.enabled {
+        let s = crate::discord::start(
+            &settings,
+            dyn_store.clone(),
+            config_dir,
+            host.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        channels.push(s.channel);
+        tasks.extend(s.tasks);
+    }
+    let dispatcher = Dispatcher::new(
+        dyn_store.clone(),
+        Channels(channels),
+        durable.clone(),
+        wake.clone(),
+    );
+
+    let (events, _) = broadcast::channel(16);
+    let watcher = crate::reload::spawn_watcher(
+        settings.clone(),
+        service.rules.clone(),
+        events,
+        shutdown.clone(),
+    );
+    let admin =
+        crate::runtime::start_admin(&settings, dyn_store.clone(), data_dir, shutdown.clone()).await;
+    let dispatching = tokio::spawn(dispatcher.run(shutdown.clone()));
+    // Due jobs (self-service timeouts, SLA checks, surveys) through the same path.
+    {
+        let service = service.clone();
+        let durable = durable.clone();
+        let wake = wake.clone();
+        let mut shutdown = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = shutdown.changed() => return,
+                }
+                match service.run_due(now()) {
+                    Ok(0) => {}
+                    Ok(_) => {
+                        if durable().await.is_ok() {
+                            wake.notify_one();
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "due jobs failed"),
+                }
+            }
+        }));
+    }
+    let mut shutdown = shutdown;
+    let _ = shutdown.changed().await;
+    // Messages being sent finish (a clean restart sends nothing twice); the rest waits in
+    // the outbox.
+    if tokio::time::timeout(Duration::from_secs(20), dispatching)
+        .await
+        .is_err()
+    {
+        tracing::warn!("sending did not finish within 20 s; the rest is sent after the restart");
+    }
+    for t in &tasks {
+        t.abort();
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    if let Some(w) = watcher {
+        w.abort();
+    }
+    if let Some(a) = admin {
+        a.abort();
+    }
+    store.flush()?;
+    Ok(())
+}
