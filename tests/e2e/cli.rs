@@ -771,3 +771,68 @@ fn report_and_at_risk_over_a_seeded_history() {
         "a header and three customers: {text}"
     );
 }
+
+/// `check` on `[discord]`: missing settings and token are reported with what to do, the
+/// token is never printed, two staff spaces are refused, and a server that knows the token
+/// passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_discord_settings_token_staff_space_and_reachability() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_check = |cfg: PathBuf, token: Option<&'static str>| {
+        let mut c = bin();
+        c.env_remove("DISCORD_TOKEN")
+            .env_remove("TELEGRAM_BOT_TOKEN");
+        if let Some(t) = token {
+            c.env("DISCORD_TOKEN", t);
+        }
+        c.args(["check", "--config"]).arg(&cfg);
+        tokio::task::spawn_blocking(move || c.output().unwrap())
+    };
+    let bare = write(dir.path(), "a.toml", "[discord]\nenabled = true\n");
+    let o = run_check(bare, None).await.unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("discord.guild_id is 0"), "{err}");
+    assert!(
+        err.contains("set the DISCORD_TOKEN environment variable"),
+        "{err}"
+    );
+    assert!(err.contains("no staff space"), "{err}");
+
+    let two = write(
+        dir.path(),
+        "b.toml",
+        "[discord]\nenabled = true\nguild_id = 1\nstaff_channel_id = 2\nstaff_role_id = 3\n\
+         [telegram]\nenabled = true\nstaff_chat_id = -100123\n",
+    );
+    let o = run_check(two, Some("tok.en.SECRET")).await.unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("the staff space is in one place"), "{err}");
+    assert!(!err.contains("SECRET"), "the token is never printed: {err}");
+
+    let fake = switchboard_testkit::FakeDiscord::start().await;
+    let ok = write(
+        dir.path(),
+        "c.toml",
+        &format!(
+            "[discord]\nenabled = true\napi_url = \"{}\"\nguild_id = {}\nstaff_channel_id = {}\nstaff_role_id = {}\n",
+            fake.url(),
+            switchboard_testkit::discord::GUILD_ID,
+            switchboard_testkit::discord::STAFF_CHANNEL_ID,
+            switchboard_testkit::discord::STAFF_ROLE_ID,
+        ),
+    );
+    let o = run_check(ok.clone(), Some(switchboard_testkit::discord::TOKEN))
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        fake.calls().iter().any(|c| c.path == "/users/@me"),
+        "{:#?}",
+        fake.calls()
+    );
+    let o = run_check(ok, Some("wrong.token.here")).await.unwrap();
+    assert_eq!(o.status.code(), Some(1), "a token Discord refuses fails");
+    assert!(!stderr(&o).contains("wrong.token.here"), "{}", stderr(&o));
+}

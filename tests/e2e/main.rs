@@ -2,6 +2,8 @@
 //!
 //! - `cli`: the admin commands (`check`, `rules test`, `rules backtest`, `demo`) run as a
 //!   process, asserting on exit status and output; every shipped config file validates.
+//! - `discord`: the Discord channel (the service runtime with the real serenity client)
+//!   against the fake Discord of crates/testkit, and a mixed set-up with the fake Telegram.
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
 //!   acknowledged is lost or doubled.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
@@ -15,6 +17,7 @@
 
 mod cli;
 mod crash;
+mod discord;
 mod lifecycle;
 mod race;
 mod reload;

@@ -77,51 +77,84 @@ pub fn check(
 }
 
 /// The enabled channels' problems, each a sentence that says what to do: settings, the
-/// token, and whether the platform's API answers with it.
+/// token, whether the platform's API answers with it, and where the staff space is.
 fn check_channels(s: &Settings, config: Option<&Path>) -> Vec<String> {
-    let tg = &s.config.telegram;
-    if !tg.enabled {
+    let (tg, dc) = (&s.config.telegram, &s.config.discord);
+    if !tg.enabled && !dc.enabled {
         return Vec::new();
     }
-    let mut problems = tg.problems();
-    if tg.staff_chat_id == 0 {
-        problems.push("telegram.staff_chat_id is 0 and no other channel hosts the staff space: set it to your staff supergroup's id (like -1001234567890)".into());
+    let mut problems = Vec::new();
+    if let Err(e) = crate::serve::staff_space(s) {
+        problems.push(e);
     }
-    let token = match tg.token(config.and_then(Path::parent)) {
-        Ok(t) => t,
-        Err(e) => {
-            problems.push(e);
-            return problems;
-        }
-    };
-    if !problems.is_empty() {
-        return problems;
-    }
+    let base = config.and_then(Path::parent);
     let store: std::sync::Arc<dyn switchboard_desk::Store> =
         std::sync::Arc::new(switchboard_desk::MemoryStore::new());
-    let reach = switchboard_telegram::Telegram::new(tg.clone(), &token, store).map(|t| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-            .and_then(|rt| {
-                rt.block_on(async {
-                    match tokio::time::timeout(std::time::Duration::from_secs(15), t.whoami()).await
-                    {
-                        Ok(r) => r,
-                        Err(_) => Err(format!(
-                            "the Telegram Bot API at {} did not answer within 15 s: check telegram.api_url and the network",
-                            tg.api_url
-                        )),
-                    }
-                })
-            })
-    });
-    match reach {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) | Err(e) => problems.push(e),
+    if tg.enabled {
+        let mut mine = tg.problems();
+        match tg.token(base) {
+            Err(e) => mine.push(e),
+            Ok(token) if mine.is_empty() => {
+                match switchboard_telegram::Telegram::new(tg.clone(), &token, store.clone()) {
+                    Ok(t) => mine.extend(
+                        reachable(
+                            "the Telegram Bot API",
+                            &tg.api_url,
+                            "telegram.api_url",
+                            t.whoami(),
+                        )
+                        .err(),
+                    ),
+                    Err(e) => mine.push(e),
+                }
+            }
+            Ok(_) => {}
+        }
+        problems.extend(mine);
+    }
+    if dc.enabled {
+        let mut mine = dc.problems();
+        match dc.token(base) {
+            Err(e) => mine.push(e),
+            Ok(token) if mine.is_empty() => {
+                match switchboard_discord::Discord::new(
+                    dc.clone(),
+                    &token,
+                    store,
+                    crate::discord::texts(s),
+                ) {
+                    Ok(d) => mine.extend(
+                        reachable("Discord", &dc.api_url, "discord.api_url", d.whoami()).err(),
+                    ),
+                    Err(e) => mine.push(e),
+                }
+            }
+            Ok(_) => {}
+        }
+        problems.extend(mine);
     }
     problems
+}
+
+/// Runs `whoami` (at most 15 s): the platform answers with the token.
+fn reachable(
+    what: &str,
+    url: &str,
+    setting: &str,
+    whoami: impl std::future::Future<Output = Result<String, String>>,
+) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        match tokio::time::timeout(std::time::Duration::from_secs(15), whoami).await {
+            Ok(r) => r.map(|_| ()),
+            Err(_) => Err(format!(
+                "{what} at {url} did not answer within 15 s: check {setting} and the network"
+            )),
+        }
+    })
 }
 
 /// Builds the triage context from command-line flags; the language defaults to a guess

@@ -35,8 +35,24 @@ pub(crate) async fn start(
 ) -> Result<Started> {
     let cfg = settings.config.discord.clone();
     let token = cfg.token(config_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The slash commands' descriptions in the staff language (prompts `commands.*`).
+    let locale = &settings.config.desk.staff_locale;
+    let descriptions: Vec<(&str, String)> = [
+        "ticket", "claim", "release", "close", "note", "priority", "category", "transfer", "queue",
+        "away", "back",
+    ]
+    .into_iter()
+    .map(|c| {
+        (
+            c,
+            settings.prompts.get(locale, &format!("commands.{c}"), &[]),
+        )
+    })
+    .collect();
     let discord = Arc::new(
-        Discord::new(cfg, &token, store, texts(settings)).map_err(|e| anyhow::anyhow!("{e}"))?,
+        Discord::new(cfg, &token, store, texts(settings))
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_command_descriptions(&descriptions),
     );
     match discord.whoami().await {
         Ok(me) => tracing::info!(bot = %me, "Discord channel starting"),

@@ -189,11 +189,21 @@ pub async fn run(
     {
         tracing::warn!("sending did not finish within 20 s; the rest is sent after the restart");
     }
+    // Receiving tasks stop by themselves on shutdown (the Discord gateway closes and lets
+    // the updates being handled finish); whatever is still running then is stopped.
+    let ending = async {
+        for t in &mut tasks {
+            let _ = t.await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(20), ending)
+        .await
+        .is_err()
+    {
+        tracing::warn!("receiving did not stop within 20 s");
+    }
     for t in &tasks {
         t.abort();
-    }
-    for t in tasks {
-        let _ = t.await;
     }
     if let Some(w) = watcher {
         w.abort();

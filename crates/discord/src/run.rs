@@ -212,6 +212,8 @@ struct Shared {
     bot_id: AtomicU64,
     channels: Mutex<HashMap<u64, ChannelInfo>>,
     queues: Mutex<HashMap<u64, mpsc::UnboundedSender<Job>>>,
+    /// The workers and start-up tasks, awaited at shutdown (they hold the store).
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// Locks a mutex whose data stays consistent even if a holder panicked (plain inserts and
@@ -311,6 +313,24 @@ impl Shared {
         }
     }
 
+    /// Keeps `task` to await at shutdown (finished ones are forgotten).
+    fn track(&self, task: tokio::task::JoinHandle<()>) {
+        let mut tasks = lock(&self.tasks);
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
+    }
+
+    /// At shutdown: no more work is taken; what is being handled finishes (for at most
+    /// `limit`), so that nothing holds the store afterwards.
+    async fn wind_down(&self, limit: Duration) {
+        lock(&self.queues).clear();
+        let tasks = std::mem::take(&mut *lock(&self.tasks));
+        let all = futures_join(tasks);
+        if tokio::time::timeout(limit, all).await.is_err() {
+            tracing::warn!("Discord updates still being handled at shutdown were left");
+        }
+    }
+
     /// Hands `job` to its channel's worker (started on first use).
     fn enqueue(self: &Arc<Self>, channel: u64, job: Job) {
         let mut queues = lock(&self.queues);
@@ -325,7 +345,7 @@ impl Shared {
         // Just made: the receiver is alive.
         let _ = tx.send(job);
         queues.insert(channel, tx);
-        tokio::spawn(self.clone().work(channel, rx));
+        self.track(tokio::spawn(self.clone().work(channel, rx)));
     }
 
     /// A channel's worker: gathers what arrives within a short window, sorts it by
@@ -766,10 +786,10 @@ impl EventHandler for Handler {
         self.0.bot_id.store(ready.user.id.get(), Ordering::Relaxed);
         tracing::info!(bot = %ready.user.name, "connected to the Discord gateway");
         let shared = self.0.clone();
-        tokio::spawn(async move {
+        self.0.track(tokio::spawn(async move {
             shared.register_commands().await;
             shared.catch_up().await;
-        });
+        }));
     }
 
     async fn guild_create(&self, _ctx: Ctx, guild: Guild, _is_new: Option<bool>) {
@@ -864,12 +884,28 @@ impl Discord {
             bot_id: AtomicU64::new(0),
             channels: Mutex::new(HashMap::new()),
             queues: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(Vec::new()),
         });
         let http = crate::http_for(&self.cfg, &self.token);
         let mut client = ClientBuilder::new_with_http(http, intents(&self.cfg))
-            .event_handler(Handler(shared))
+            .event_handler(Handler(shared.clone()))
             .await
             .map_err(|e| format!("cannot start the Discord client: {e}"))?;
+        // serenity asks for the gateway's address once and, if that one request fails,
+        // silently falls back to Discord's public address: with another `api_url` (a test
+        // server) that would never connect. Ask again, a few times, and use the answer.
+        for attempt in 0..5 {
+            match client.http.get_gateway().await {
+                Ok(g) => {
+                    *client.ws_url.lock().await = g.url;
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(attempt, error = %e, "could not get the gateway's address; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
         // One client (and in production one rate limiter) for everything.
         self.sender.set_http(client.http.clone());
         let shards = client.shard_manager.clone();
@@ -888,8 +924,20 @@ impl Discord {
                 if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
                     tracing::warn!("the Discord client did not stop within 5 s");
                 }
+                shared.wind_down(Duration::from_secs(10)).await;
                 Ok(())
             }
+        }
+    }
+}
+
+/// Waits for every task (a panicked one is logged).
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for t in tasks {
+        if let Err(e) = t.await
+            && e.is_panic()
+        {
+            tracing::error!("a Discord worker panicked");
         }
     }
 }
