@@ -658,3 +658,71 @@ async fn a_customer_on_telegram_is_answered_by_an_agent_on_discord() {
     );
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_are_shown_as_edits_of_the_relayed_messages() {
+    let fake = FakeDiscord::start().await;
+    let ann = fake.user(501, "ann");
+    let bea = staff(&fake, 601, "bea");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &fake, &discord_section(&fake, true, false));
+    let svc = start(dir.path(), &cfg).await;
+    assert!(fake.wait_connected(WAIT).await);
+    let dm = fake.dm_channel(&ann);
+    fake.dm(&ann, "Please let me talk to a person about order 88123");
+    let thread = thread_of(&fake, "T-1").await;
+    fake.slash(&bea, thread, "claim", &[]);
+    sent(&fake, "the claim", |s| {
+        s.channel_id == thread && text(s).contains("bea")
+    })
+    .await;
+
+    // The customer corrects a message: its copy in the thread is edited, not repeated.
+    let mid = fake.dm(&ann, "The order is 88123");
+    let relay = sent(&fake, "the relay", in_channel(thread, "The order is 88123")).await;
+    fake.edit(mid, "The order is 88124, sorry");
+    let edited = sent(&fake, "the relay edited", |s| {
+        s.edit && s.message_id == relay.message_id && text(s).contains("88124, sorry")
+    })
+    .await;
+    assert!(
+        text(&edited).contains("✏️"),
+        "marked as corrected: {}",
+        text(&edited)
+    );
+    assert!(edited.allowed_mentions.is_some());
+    // The agent corrects theirs: the customer's copy is edited.
+    let amid = fake.say(thread, &bea, "I will refund 10 euros");
+    let copy = sent(&fake, "the answer", in_channel(dm, "refund 10 euros")).await;
+    fake.edit(amid, "I will refund 12 euros");
+    sent(&fake, "the customer's copy edited", |s| {
+        s.edit && s.message_id == copy.message_id && text(s).contains("12 euros")
+    })
+    .await;
+    // An edited command does nothing again; the transcript keeps both versions.
+    let close = fake.say(thread, &bea, "/release");
+    fake.edit(close, "/close");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let t = svc.store.ticket(TicketId(1)).unwrap().unwrap();
+    assert_eq!(
+        t.status,
+        TicketStatus::Queued,
+        "released, not closed by the edit"
+    );
+    let texts: Vec<String> = svc
+        .store
+        .messages(TicketId(1))
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "The order is 88123"),
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("88124, sorry")),
+        "{texts:#?}"
+    );
+    svc.stop().await;
+}

@@ -186,6 +186,8 @@ pub fn outbound(text: &str) -> Outbound {
         buttons: vec![],
         ticket: Some(TicketId(1)),
         attachment: None,
+        source: None,
+        replaces: None,
     }
 }
 

@@ -148,6 +148,10 @@ struct Work<'s> {
     /// The file the event's person sent, if any: kept with their message and relayed
     /// with it.
     attachment: Option<Attachment>,
+    /// The key of the message being handled, put on its relays (for later edits).
+    source: Option<String>,
+    /// The key of the message an edit corrects: its relay is replaced.
+    replaces: Option<String>,
 }
 
 impl<'s> Work<'s> {
@@ -159,6 +163,8 @@ impl<'s> Work<'s> {
             changed: Vec::new(),
             tx: Transition::default(),
             attachment: None,
+            source: None,
+            replaces: None,
         }
     }
 
@@ -237,6 +243,8 @@ impl<'s> Work<'s> {
             buttons,
             ticket,
             attachment: None,
+            source: None,
+            replaces: None,
         });
     }
 
@@ -250,6 +258,8 @@ impl<'s> Work<'s> {
             buttons: vec![],
             ticket: Some(ticket),
             attachment,
+            source: self.source.clone(),
+            replaces: self.replaces.clone(),
         });
     }
 
@@ -311,7 +321,22 @@ impl Desk {
                     return Ok(Transition::default());
                 }
                 w.tx.seen = Some(inb.key.clone());
+                w.source = Some(inb.key.0.clone());
                 match (&inb.place, &inb.what) {
+                    (Place::Customer { chat }, What::Edit { of, text }) => {
+                        w.replaces = Some(of.clone());
+                        let marked = format!("✏️ {text}");
+                        self.customer_text(&mut w, rules, &inb.from, chat, &marked)?
+                    }
+                    // An edited command or note is not run or recorded again.
+                    (Place::Staff { .. }, What::Edit { text, .. })
+                        if text.trim_start().starts_with('/')
+                            || text.trim_start().starts_with(&self.cfg.note_prefix) => {}
+                    (Place::Staff { .. }, What::Edit { of, text }) => {
+                        w.replaces = Some(of.clone());
+                        let marked = format!("{text} ✏️");
+                        self.staff_text(&mut w, rules, inb, &marked)?
+                    }
                     (Place::Customer { chat }, What::Text(text)) => {
                         self.customer_text(&mut w, rules, &inb.from, chat, text)?
                     }

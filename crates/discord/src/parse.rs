@@ -247,16 +247,16 @@ pub fn edit(e: &MessageUpdateEvent, at: Where, cx: &Context) -> Parsed {
     if at == Where::StaffChannel && reply_to.is_none() && !content.trim_start().starts_with('/') {
         return Parsed::Ignore("staff chatter outside a ticket");
     }
-    let text = match place {
-        Place::Staff { .. } => format!("{content} ✏️"),
-        Place::Customer { .. } => format!("✏️ {content}"),
-    };
+    // The desk marks the correction and edits the relay of the original message.
     Parsed::Inbound(vec![Inbound {
         key: UpdateKey(format!("discord:edit:{}:{edited}", e.id.get())),
         at: Timestamp(edited.unix_timestamp().saturating_mul(1000)),
         from: sender(author, member.and_then(|m| m.nick.as_deref()), None),
         place,
-        what: What::Text(text),
+        what: What::Edit {
+            of: refs::message(e.id.get()),
+            text: content.to_string(),
+        },
     }])
 }
 
@@ -603,11 +603,17 @@ mod tests {
     }
 
     #[test]
-    fn edits_are_marked_and_keyed_by_edit_time() {
+    fn edits_name_the_message_they_correct_and_are_keyed_by_edit_time() {
         let mut v = msg(21, DM, ann(), "order 88124, not 88123");
         v["edited_timestamp"] = json!("2026-01-05T09:01:00.000000+00:00");
         let i = one(edit(&update(v.clone()), Where::Dm, &CX));
-        assert_eq!(i.what, What::Text("✏️ order 88124, not 88123".into()));
+        assert_eq!(
+            i.what,
+            What::Edit {
+                of: "discord:msg:21".into(),
+                text: "order 88124, not 88123".into()
+            }
+        );
         assert!(
             i.key.0.starts_with("discord:edit:21:2026-01-05T09:01:00"),
             "{}",
@@ -616,7 +622,7 @@ mod tests {
         // Another edit of the same message is another update.
         v["edited_timestamp"] = json!("2026-01-05T09:02:00.000000+00:00");
         assert_ne!(one(edit(&update(v), Where::Dm, &CX)).key, i.key);
-        // An agent's edited note stays a note.
+        // An agent's edited note is an edit (the desk does not relay notes or commands).
         let mut n = in_guild(
             msg(22, THREAD, bea(), "// known fraudster"),
             &[STAFF_ROLE],
@@ -624,7 +630,13 @@ mod tests {
         );
         n["edited_timestamp"] = json!("2026-01-05T09:01:00.000000+00:00");
         let i = one(edit(&update(n), Where::StaffThread, &CX));
-        assert_eq!(i.what, What::Text("// known fraudster ✏️".into()));
+        assert_eq!(
+            i.what,
+            What::Edit {
+                of: "discord:msg:22".into(),
+                text: "// known fraudster".into()
+            }
+        );
         // An embed resolving (no author, no content) is not an edit.
         let e = update(json!({"id": "23", "channel_id": DM.to_string(), "embeds": []}));
         assert!(matches!(edit(&e, Where::Dm, &CX), Parsed::Ignore(_)));

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serenity::all::{
     ButtonStyle, ChannelId, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateForumPost, CreateMessage, CreateThread, EditThread, MessageId,
+    CreateForumPost, CreateMessage, CreateThread, EditMessage, EditThread, MessageId,
 };
 use serenity::http::{Http, HttpError};
 use switchboard_desk::Store;
@@ -74,6 +74,11 @@ pub mod keys {
     /// The private thread of a customer who wrote in the public support channel.
     pub fn support_thread(user: u64) -> String {
         format!("discord:support:{user}")
+    }
+    /// Where a relayed message landed (`<channel>:<message>`), by the key of the message
+    /// it relays: an edit of that message edits the relay.
+    pub fn relay(source: &str) -> String {
+        format!("discord:relay:{source}")
     }
     /// The newest message submitted from a channel (where catching up starts).
     pub fn last_seen(channel: u64) -> String {
@@ -349,7 +354,31 @@ impl Sender {
             tracing::warn!("an empty outbound message was skipped");
             return Ok(());
         }
-        match &o.to {
+        // An edit: the relay of the original message is edited when it is known and the
+        // correction fits in it; else the correction goes as a new message.
+        if let Some(src) = &o.replaces
+            && o.buttons.is_empty()
+            && text.chars().count() <= MAX_CONTENT
+            && let Some(at) = self.store.channel_state(&keys::relay(src))?
+            && let Some((channel, message)) = at
+                .split_once(':')
+                .and_then(|(c, m)| Some((c.parse::<u64>().ok()?, m.parse::<u64>().ok()?)))
+        {
+            self.check_stop().map_err(fail)?;
+            let edit = EditMessage::new()
+                .content(defuse(&text))
+                .allowed_mentions(CreateAllowedMentions::new());
+            match ChannelId::new(channel)
+                .edit_message(&self.http(), MessageId::new(message), edit)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    tracing::info!(error = %e, "could not edit the relayed message; sending the correction");
+                }
+            }
+        }
+        let (channel, ids) = match &o.to {
             Destination::Customer { chat } => {
                 let channel: u64 = chat.id.parse().map_err(|_| {
                     SendError::Permanent(format!("`{}` is not a Discord channel id", chat.id))
@@ -359,8 +388,8 @@ impl Sender {
                     embed: false,
                     buttons: &o.buttons,
                 };
-                self.send(channel, &body).await.map_err(fail)?;
-                Ok(())
+                let ids = self.send(channel, &body).await.map_err(fail)?;
+                (Some(channel), ids)
             }
             Destination::StaffSpace => {
                 let body = self.staff_body(&text, &o.buttons);
@@ -368,15 +397,29 @@ impl Sender {
                 if let Some(t) = o.ticket {
                     self.link_messages(&ids, t)?;
                 }
-                Ok(())
+                (None, ids)
             }
             Destination::Ticket { ticket } => {
                 let body = self.staff_body(&text, &o.buttons);
                 let ids = self.to_ticket(*ticket, &body).await?;
                 self.link_messages(&ids, o.ticket.unwrap_or(*ticket))?;
-                Ok(())
+                let thread = self
+                    .store
+                    .channel_state(&keys::ticket_thread(*ticket))?
+                    .as_deref()
+                    .and_then(parse_thread_state)
+                    .map(|(t, _)| t);
+                (thread, ids)
             }
+        };
+        // Where a relay landed, for a later edit of the message it relays.
+        if let (Some(src), Some(channel), Some(last)) = (&o.source, channel, ids.last())
+            && o.replaces.is_none()
+        {
+            self.store
+                .set_channel_state(&keys::relay(src), Some(&format!("{channel}:{last}")))?;
         }
+        Ok(())
     }
 
     /// Staff-space messages with buttons (the card, survey results) go as embeds.

@@ -196,6 +196,8 @@ fn card(t: u64) -> Outbound {
         ],
         ticket: Some(TicketId(t)),
         attachment: None,
+        source: None,
+        replaces: None,
     }
 }
 
@@ -208,6 +210,8 @@ fn to_ticket(t: u64, text: &str) -> Outbound {
         buttons: vec![],
         ticket: Some(TicketId(t)),
         attachment: None,
+        source: None,
+        replaces: None,
     }
 }
 
@@ -263,6 +267,8 @@ async fn a_dm_reaches_the_host_as_a_customer_update_and_own_messages_do_not() {
         buttons: vec![],
         ticket: None,
         attachment: None,
+        source: None,
+        replaces: None,
     };
     assert_eq!(
         bot.discord.route(&reply).as_deref(),
@@ -274,7 +280,7 @@ async fn a_dm_reaches_the_host_as_a_customer_update_and_own_messages_do_not() {
         .wait("the next DM", |i| i.key.0 == format!("discord:msg:{mid2}"))
         .await;
     assert_eq!(bot.host.all().len(), 2, "{:#?}", bot.host.all());
-    // An edit is a new update, marked.
+    // An edit is a new update that names the message it corrects.
     fake.edit(mid2, "thanks a lot");
     let e = bot
         .host
@@ -282,7 +288,13 @@ async fn a_dm_reaches_the_host_as_a_customer_update_and_own_messages_do_not() {
             i.key.0.starts_with(&format!("discord:edit:{mid2}:"))
         })
         .await;
-    assert_eq!(e.what, What::Text("✏️ thanks a lot".into()));
+    assert_eq!(
+        e.what,
+        What::Edit {
+            of: format!("discord:msg:{mid2}"),
+            text: "thanks a lot".into()
+        }
+    );
     assert_eq!(
         bot.discord.whoami().await,
         Ok("Switchboard (800000000000000001)".to_string())
@@ -617,6 +629,8 @@ async fn a_429_is_retry_after_and_a_5xx_is_transient() {
         buttons: vec![],
         ticket: None,
         attachment: None,
+        source: None,
+        replaces: None,
     };
     fake.fail_next_on(
         "POST",
@@ -799,6 +813,8 @@ async fn forum_mode_makes_a_post_per_ticket_and_recreates_a_deleted_one() {
         buttons: vec![],
         ticket: None,
         attachment: None,
+        source: None,
+        replaces: None,
     };
     bot.discord.deliver(&alert).await.unwrap();
     bot.discord.deliver(&alert).await.unwrap();

@@ -49,6 +49,15 @@ pub enum What {
     Button(String),
     /// A file: a photo, a document, a voice message, a video, a sticker.
     Media(Attachment),
+    /// A correction of an earlier message: the platform's reference of that message (the
+    /// [`Inbound::key`] it came with) and its new text. Its relay is edited where the
+    /// platform allows, else the correction is relayed as a new message.
+    Edit {
+        /// The key of the message edited.
+        of: String,
+        /// The new text.
+        text: String,
+    },
 }
 
 /// What kind of file an [`Attachment`] is.
@@ -163,6 +172,13 @@ pub struct Outbound {
     /// A file to send with it (a relayed photo), the text being its caption.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// The key of the message this relays (so that a later edit can find its relay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// This is an edit: replace the relay of this message (a [`What::Edit`]'s `of`) when
+    /// the platform can, else send it as a new message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 /// A boxed future (hosts are trait objects).

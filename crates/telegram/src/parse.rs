@@ -121,7 +121,7 @@ pub fn parse(update: &Update, staff_chat: i64) -> Parsed {
                 match &mut what {
                     What::Text(t) => *t = mark(t),
                     What::Media(a) => a.caption = Some(mark(a.caption.as_deref().unwrap_or(""))),
-                    What::Button(_) => {}
+                    What::Button(_) | What::Edit { .. } => {}
                 }
             }
             let place = if staff_chat != 0 && m.chat.id.0 == staff_chat {
