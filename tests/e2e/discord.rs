@@ -726,3 +726,75 @@ async fn edits_are_shown_as_edits_of_the_relayed_messages() {
     );
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_service_buttons_and_files_work_on_discord() {
+    let fake = FakeDiscord::start().await;
+    let ann = fake.user(501, "ann");
+    let bob = fake.user(502, "bob");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &fake, &discord_section(&fake, true, false));
+    let svc = start(dir.path(), &cfg).await;
+    assert!(fake.wait_connected(WAIT).await);
+
+    // An automatic answer with "Did this solve it?" buttons; Yes resolves it by self-service.
+    let dm = fake.dm_channel(&ann);
+    fake.dm(&ann, "Hi! I forgot my password and can't log in");
+    let answer = sent(&fake, "the automatic answer", |s| {
+        s.channel_id == dm && s.custom_ids().iter().any(|c| c.starts_with("yes:"))
+    })
+    .await;
+    let yes = fake.press(&ann, answer.message_id, "yes:T-1");
+    let r = fake
+        .wait_interaction_response(yes.id, WAIT)
+        .await
+        .expect("answered");
+    assert!(r.delay < Duration::from_secs(3), "{:?}", r.delay);
+    assert!(
+        fake.wait_until(WAIT, |_| svc
+            .store
+            .ticket(TicketId(1))
+            .unwrap()
+            .is_some_and(|t| t.status == TicketStatus::Resolved))
+            .await,
+        "resolved by self-service"
+    );
+    assert!(
+        fake.threads()
+            .iter()
+            .all(|t| t.parent_id != STAFF_CHANNEL_ID),
+        "no staff thread for a deflected ticket"
+    );
+
+    // A file from a customer reaches the agents' thread.
+    fake.dm(&bob, "Please let me talk to a person, I was charged twice");
+    let thread = thread_of(&fake, "T-2").await;
+    fake.dm_message(
+        &bob,
+        switchboard_testkit::IncomingMessage::text("here is the receipt").attachment(
+            "receipt.png",
+            "image/png",
+            b"\x89PNG fake",
+        ),
+    );
+    let relayed = sent(
+        &fake,
+        "the file in the thread",
+        in_channel(thread, "receipt.png"),
+    )
+    .await;
+    assert!(
+        text(&relayed).contains("here is the receipt"),
+        "{}",
+        text(&relayed)
+    );
+    let stored = svc.store.messages(TicketId(2)).unwrap();
+    assert!(
+        stored.iter().any(|m| m
+            .attachment
+            .as_ref()
+            .is_some_and(|a| a.file.starts_with("discord:"))),
+        "the file is kept with its message: {stored:#?}"
+    );
+    svc.stop().await;
+}

@@ -9,7 +9,8 @@
 //! Definitions (also in the README), for a period [since, until):
 //! - opened: tickets opened in the period; resolved: tickets whose last resolution is in the
 //!   period; reopened: reopen events in the period; still open: tickets opened in the
-//!   period and not resolved now.
+//!   period and not resolved now; backlog: tickets open at the end of the period (opened
+//!   before it, and open now or resolved only after it), by age then.
 //! - handoff rate = opened tickets handed to people / opened × 100;
 //!   deflection rate = resolved tickets resolved by self-service without a person /
 //!   resolved × 100.
@@ -289,6 +290,10 @@ pub struct Numbers {
     pub reopened: usize,
     /// Opened in the period and not resolved now.
     pub still_open: usize,
+    /// Tickets open at the end of the period, whenever they were opened.
+    pub backlog: usize,
+    /// The backlog by age at the end of the period: `<1d`, `1-3d`, `3-7d`, `7-30d`, `>30d`.
+    pub backlog_by_age: Vec<Bin>,
     /// Handed to people / opened × 100.
     pub handoff_rate_pct: Option<f64>,
     /// Resolved by self-service / resolved × 100.
@@ -487,6 +492,35 @@ const BINS: [(f64, &str); 9] = [
     (f64::INFINITY, ">3d"),
 ];
 
+/// Upper bounds (days), labels and CSV names of the backlog's age ranges.
+const AGES: [(f64, &str, &str); 5] = [
+    (1.0, "<1d", "under_1d"),
+    (3.0, "1-3d", "1_3d"),
+    (7.0, "3-7d", "3_7d"),
+    (30.0, "7-30d", "7_30d"),
+    (f64::INFINITY, ">30d", "over_30d"),
+];
+
+fn ages(ms: &[i64]) -> Vec<Bin> {
+    let mut counts = [0usize; AGES.len()];
+    for m in ms {
+        let days = *m as f64 / 86_400_000.0;
+        let i = AGES
+            .iter()
+            .position(|(b, _, _)| days < *b)
+            .unwrap_or(AGES.len() - 1);
+        counts[i] += 1;
+    }
+    AGES.iter()
+        .zip(counts)
+        .map(|((b, label, _), count)| Bin {
+            label: (*label).to_string(),
+            below_min: b.is_finite().then_some(*b * 1440.0),
+            count,
+        })
+        .collect()
+}
+
 fn bins(ms: &[i64]) -> Vec<Bin> {
     let mut counts = [0usize; BINS.len()];
     for m in ms {
@@ -557,6 +591,8 @@ struct Facts {
     resolved: bool,
     reopened: usize,
     still_open: bool,
+    /// Open at the end of the period: its age then, ms.
+    backlog_age: Option<i64>,
     handed: bool,
     deflected: bool,
     /// First response in the period: (wall, business) ms.
@@ -583,6 +619,11 @@ impl Facts {
                 .filter(|e| e.kind == EventKind::Reopened && within(e.at, since, until))
                 .count(),
             still_open: opened && t.status.is_open(),
+            // Open at `until`: opened before it, and not resolved then (open now, or
+            // resolved only at or after it).
+            backlog_age: (t.opened_at.0 < until.0
+                && (t.status.is_open() || t.resolved_at.is_some_and(|r| r.0 >= until.0)))
+            .then(|| until.0 - t.opened_at.0),
             handed: opened && t.handed_off_at.is_some(),
             deflected: resolved
                 && t.resolution == Some(Resolution::SelfService)
@@ -621,6 +662,7 @@ impl Facts {
     fn any(&self) -> bool {
         self.opened
             || self.resolved
+            || self.backlog_age.is_some()
             || self.reopened > 0
             || self.first_response.is_some()
             || self.survey.is_some()
@@ -634,6 +676,7 @@ struct Acc {
     resolved: usize,
     reopened: usize,
     still_open: usize,
+    backlog: Vec<i64>,
     handed: usize,
     deflected: usize,
     fr_wall: Vec<i64>,
@@ -667,6 +710,7 @@ impl Acc {
         self.resolved += usize::from(f.resolved);
         self.reopened += f.reopened;
         self.still_open += usize::from(f.still_open);
+        self.backlog.extend(f.backlog_age);
         self.handed += usize::from(f.handed);
         self.deflected += usize::from(f.deflected);
         if let Some((w, b)) = f.first_response {
@@ -691,6 +735,7 @@ impl Acc {
         self.resolved += o.resolved;
         self.reopened += o.reopened;
         self.still_open += o.still_open;
+        self.backlog.extend(o.backlog);
         self.handed += o.handed;
         self.deflected += o.deflected;
         self.fr_wall.extend(o.fr_wall);
@@ -717,6 +762,8 @@ impl Acc {
             resolved: self.resolved,
             reopened: self.reopened,
             still_open: self.still_open,
+            backlog: self.backlog.len(),
+            backlog_by_age: ages(&self.backlog),
             handoff_rate_pct: metrics::share(self.handed, self.opened),
             deflection_rate_pct: metrics::share(self.deflected, self.resolved),
             first_response_wall: Spread::of(&self.fr_wall),
@@ -1224,9 +1271,13 @@ pub fn flat(n: &Numbers) -> Vec<(String, Option<f64>)> {
         ("resolved".into(), c(n.resolved)),
         ("reopened".into(), c(n.reopened)),
         ("still_open".into(), c(n.still_open)),
+        ("backlog".into(), c(n.backlog)),
         ("handoff_rate_pct".into(), n.handoff_rate_pct),
         ("deflection_rate_pct".into(), n.deflection_rate_pct),
     ];
+    for ((_, _, name), b) in AGES.iter().zip(&n.backlog_by_age) {
+        rows.push((format!("backlog_{name}"), c(b.count)));
+    }
     for (name, s) in [
         ("first_response_wall", &n.first_response_wall),
         ("first_response_business", &n.first_response_business),
@@ -1611,6 +1662,12 @@ mod tests {
             (n.opened, n.resolved, n.reopened, n.still_open),
             (4, 3, 0, 2)
         );
+        // Open at the end of the day: T2 (13 h old) and T5 (4 h).
+        assert_eq!(n.backlog, 2);
+        assert_eq!(
+            n.backlog_by_age.iter().map(|b| b.count).collect::<Vec<_>>(),
+            [2, 0, 0, 0, 0]
+        );
         // Handed off: T1, T2, T5 of 4; deflected: T3 of the 3 resolved (T1, T3, T4).
         assert_eq!(n.handoff_rate_pct, Some(75.0));
         assert!((n.deflection_rate_pct.unwrap() - 100.0 / 3.0).abs() < 1e-9);
@@ -1656,6 +1713,10 @@ mod tests {
         assert_eq!((n.opened, n.resolved), (0, 0));
         assert_eq!((n.handoff_rate_pct, n.csat_pct, n.nps), (None, None, None));
         assert_eq!(n.first_response_wall.median_min, None);
+        // Nothing happened, but T2 and T5 were still open then, ten days old.
+        assert_eq!(n.backlog, 2);
+        assert_eq!(n.backlog_by_age[3].label, "7-30d");
+        assert_eq!(n.backlog_by_age[3].count, 2);
         let mut table = Vec::new();
         write(&r, "table", &mut table).unwrap();
         let table = String::from_utf8(table).unwrap();
@@ -1670,6 +1731,10 @@ mod tests {
         assert_eq!(
             (n.opened, n.resolved, n.resolution_wall.median_min),
             (0, 1, Some(120.0))
+        );
+        assert_eq!(
+            n.backlog, 0,
+            "T4 was resolved by 01:30, the rest not yet opened"
         );
     }
 

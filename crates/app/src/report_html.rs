@@ -182,7 +182,17 @@ fn cards(s: &mut String, r: &Report) {
         (
             "Opened",
             n.opened.to_string(),
-            format!("{} reopened · {} still open", n.reopened, n.still_open),
+            format!(
+                "{} reopened · {} still open · backlog at the end {} ({} older than 3 days)",
+                n.reopened,
+                n.still_open,
+                n.backlog,
+                n.backlog_by_age
+                    .iter()
+                    .skip(2)
+                    .map(|b| b.count)
+                    .sum::<usize>()
+            ),
         ),
         (
             "Resolved",
