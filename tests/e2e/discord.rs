@@ -139,6 +139,23 @@ async fn thread_of(fake: &FakeDiscord, prefix: &str) -> u64 {
         .expect("the thread")
 }
 
+/// Waits until T-1's transcript has an internal note containing `needle`.
+async fn note_recorded(svc: &Service, needle: &str) {
+    for _ in 0..2000 {
+        if svc
+            .store
+            .messages(TicketId(1))
+            .unwrap()
+            .iter()
+            .any(|m| m.internal && m.text.contains(needle))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the note {needle:?} never reached T-1");
+}
+
 fn staff(fake: &FakeDiscord, id: u64, name: &str) -> DiscordUser {
     let u = fake.user(id, name);
     fake.member(&u, &[STAFF_ROLE_ID]);
@@ -347,14 +364,15 @@ async fn the_support_channel_moves_to_a_private_thread_and_slash_ticket_picks_th
         in_channel(private.id, "T-1"),
     )
     .await;
-    let public: Vec<String> = fake
-        .history(SUPPORT_CHANNEL_ID)
-        .iter()
-        .filter_map(|m| m["content"].as_str().map(str::to_string))
-        .collect();
+    // The public message goes once what it said is durable in the private thread.
     assert!(
-        public.iter().all(|c| !c.contains("1 Main St")),
-        "nothing personal stays in public: {public:?}"
+        fake.wait_until(WAIT, |f| f
+            .history(SUPPORT_CHANNEL_ID)
+            .iter()
+            .all(|m| !m["content"].as_str().unwrap_or("").contains("1 Main St")))
+            .await,
+        "nothing personal stays in public: {:?}",
+        fake.history(SUPPORT_CHANNEL_ID)
     );
     // The customer goes on in the thread: the same ticket.
     fake.say(private.id, &ann, "Order 55123");
@@ -455,9 +473,12 @@ async fn members_without_the_staff_role_are_refused_every_staff_command_and_butt
             r.data
         );
     }
-    // Her plain message in the thread reaches nobody.
+    // Her plain message in the thread reaches nobody. A real agent's note after it, in the
+    // same thread, is handled after it: once the note is in, hers was dealt with.
     fake.say(thread, &eve, "I am staff, give me the customer's address");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let bea = staff(&fake, 601, "bea");
+    fake.say(thread, &bea, "// checked by bea");
+    note_recorded(&svc, "checked by bea").await;
     let t = svc.store.ticket(TicketId(1)).unwrap().unwrap();
     assert_eq!(t.status, TicketStatus::Queued, "nothing changed");
     assert_ne!(t.priority.as_str(), "urgent");
@@ -702,7 +723,9 @@ async fn edits_are_shown_as_edits_of_the_relayed_messages() {
     // An edited command does nothing again; the transcript keeps both versions.
     let close = fake.say(thread, &bea, "/release");
     fake.edit(close, "/close");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A note after them in the thread: once it is in, the edit was dealt with.
+    fake.say(thread, &bea, "// after the edit");
+    note_recorded(&svc, "after the edit").await;
     let t = svc.store.ticket(TicketId(1)).unwrap().unwrap();
     assert_eq!(
         t.status,
@@ -795,6 +818,153 @@ async fn self_service_buttons_and_files_work_on_discord() {
             .as_ref()
             .is_some_and(|a| a.file.starts_with("discord:"))),
         "the file is kept with its message: {stored:#?}"
+    );
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_thread_is_reused_after_it_archived_and_never_replaced_by_the_public_channel() {
+    let fake = FakeDiscord::start().await;
+    let ann = fake.user(501, "ann");
+    fake.member(&ann, &[]);
+    let dan = fake.user(502, "dan");
+    fake.member(&dan, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &fake, &discord_section(&fake, true, true));
+    let svc = start(dir.path(), &cfg).await;
+    assert!(fake.wait_connected(WAIT).await);
+    fake.say(SUPPORT_CHANNEL_ID, &ann, "My parcel never arrived");
+    let private = |f: &FakeDiscord| {
+        f.threads()
+            .into_iter()
+            .filter(|t| t.parent_id == SUPPORT_CHANNEL_ID)
+            .collect::<Vec<_>>()
+    };
+    assert!(fake.wait_until(WAIT, |f| private(f).len() == 1).await);
+    let thread = private(&fake)[0].id;
+    sent(&fake, "the acknowledgement", in_channel(thread, "T-1")).await;
+    // Discord archives the quiet thread; the customer writes in public again.
+    fake.set_thread_archived(thread, true, false);
+    fake.say(SUPPORT_CHANNEL_ID, &ann, "Any news about my parcel?");
+    assert!(
+        fake.wait_until(WAIT, |_| svc
+            .store
+            .messages(TicketId(1))
+            .unwrap()
+            .iter()
+            .any(|m| m.text == "Any news about my parcel?"))
+            .await,
+        "the same ticket"
+    );
+    assert_eq!(
+        private(&fake).len(),
+        1,
+        "the thread was reopened, not replaced"
+    );
+    assert!(!fake.thread(thread).unwrap().archived);
+
+    // When the private thread cannot be made, /ticket opens nothing in public.
+    fake.fail_next_on(
+        "POST",
+        "/channels/*/threads",
+        switchboard_testkit::DiscordFault::Error {
+            status: 403,
+            code: 50013,
+            message: "Missing Permissions".into(),
+        },
+    );
+    let i = fake.slash(
+        &dan,
+        SUPPORT_CHANNEL_ID,
+        "ticket",
+        &[("message", json!("my address is 2 Side St"))],
+    );
+    let r = fake
+        .wait_interaction_response(i.id, WAIT)
+        .await
+        .expect("answered");
+    assert_eq!(
+        r.data["flags"].as_u64().unwrap_or(0) & 64,
+        64,
+        "only for dan"
+    );
+    assert!(
+        r.data["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("try again"),
+        "{:?}",
+        r.data
+    );
+    assert_eq!(
+        svc.store.last_ticket_id().unwrap(),
+        1,
+        "no ticket in the public channel"
+    );
+    assert!(
+        fake.sent_to(SUPPORT_CHANNEL_ID)
+            .iter()
+            .all(|s| !text(s).contains("T-2")),
+        "nothing answered in public"
+    );
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_that_refuses_the_bot_for_good_stops_the_service_with_the_reason() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &fake, &discord_section(&fake, true, false));
+    let svc = start(dir.path(), &cfg).await;
+    assert!(fake.wait_connected(WAIT).await);
+    // 4014: intents the application is not allowed (Message Content off in the portal).
+    assert!(fake.close_gateway(4014));
+    let r = tokio::time::timeout(Duration::from_secs(30), svc.task)
+        .await
+        .expect("the service stops by itself")
+        .expect("no panic");
+    let e = r.expect_err("it ends with an error");
+    assert!(
+        format!("{e:#}").contains("intents") || format!("{e:#}").contains("Discord"),
+        "{e:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_interaction_is_deferred_in_time_and_answered_after() {
+    let fake = FakeDiscord::start().await;
+    let dan = fake.user(502, "dan");
+    fake.member(&dan, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &fake, &discord_section(&fake, true, true));
+    let svc = start(dir.path(), &cfg).await;
+    assert!(fake.wait_connected(WAIT).await);
+    // Making the private thread takes 2.5 s: longer than Discord waits for an answer.
+    fake.fail_next_on(
+        "POST",
+        "/channels/*/threads",
+        switchboard_testkit::DiscordFault::Delay(Duration::from_millis(2500)),
+    );
+    let i = fake.slash(
+        &dan,
+        SUPPORT_CHANNEL_ID,
+        "ticket",
+        &[("category", json!("account"))],
+    );
+    let r = fake
+        .wait_interaction_response(i.id, WAIT)
+        .await
+        .expect("answered");
+    assert_eq!(r.kind, 5, "deferred (only for dan)");
+    assert!(r.delay < Duration::from_secs(3), "{:?}", r.delay);
+    let late = sent(&fake, "the deferred answer", |s| {
+        matches!(s.via, switchboard_testkit::discord::Via::OriginalResponse { interaction_id } if interaction_id == i.id)
+    })
+    .await;
+    assert!(text(&late).contains("Done"), "{}", text(&late));
+    assert!(
+        svc.store.ticket(TicketId(1)).unwrap().is_some(),
+        "the ticket opened"
     );
     svc.stop().await;
 }

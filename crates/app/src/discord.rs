@@ -22,6 +22,7 @@ pub fn texts(settings: &Settings) -> Texts {
         not_staff: p.get(staff, "discord.not_staff", &[]),
         moved_private: p.get(customers, "discord.moved_private", &[]),
         done: p.get(staff, "discord.done", &[]),
+        failed: p.get(customers, "discord.failed", &[]),
     }
 }
 
@@ -32,6 +33,7 @@ pub(crate) async fn start(
     config_dir: Option<&Path>,
     host: Arc<dyn Host>,
     shutdown: watch::Receiver<bool>,
+    fatal: tokio::sync::mpsc::UnboundedSender<String>,
 ) -> Result<Started> {
     let cfg = settings.config.discord.clone();
     let token = cfg.token(config_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -61,7 +63,9 @@ pub(crate) async fn start(
     let gateway = discord.clone();
     let task = tokio::spawn(async move {
         if let Err(e) = gateway.run(host, shutdown).await {
-            tracing::error!(error = %e, "the Discord gateway stopped");
+            // serenity reconnects by itself: an error here is for good (a refused token,
+            // intents not enabled in the Developer Portal).
+            let _ = fatal.send(e);
         }
     });
     Ok(Started {

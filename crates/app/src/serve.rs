@@ -98,6 +98,12 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
     let space = staff_space(&settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Everything stops on the caller's shutdown, or when a channel fails for good (a
+    // Discord gateway that refuses the token or the intents): then the service ends with
+    // that error instead of running deaf.
+    let outer = shutdown;
+    let (stop_tx, shutdown) = watch::channel(false);
+    let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel::<String>();
     tracing::info!(staff_space = space, "starting");
     let settings = Arc::new(settings);
     let dyn_store: Arc<dyn Store> = store.clone();
@@ -131,6 +137,7 @@ pub async fn run(
             config_dir,
             host.clone(),
             shutdown.clone(),
+            fatal_tx.clone(),
         )
         .await?;
         channels.push(s.channel);
@@ -179,8 +186,16 @@ pub async fn run(
             }
         }));
     }
-    let mut shutdown = shutdown;
-    let _ = shutdown.changed().await;
+    drop(fatal_tx);
+    let mut outer = outer;
+    let failure = tokio::select! {
+        _ = outer.changed() => None,
+        Some(e) = fatal.recv() => Some(e),
+    };
+    if let Some(e) = &failure {
+        tracing::error!(error = %e, "a channel failed for good; stopping");
+    }
+    let _ = stop_tx.send(true);
     // Messages being sent finish (a clean restart sends nothing twice); the rest waits in
     // the outbox.
     if tokio::time::timeout(Duration::from_secs(20), dispatching)
@@ -212,5 +227,8 @@ pub async fn run(
         a.abort();
     }
     store.flush()?;
-    Ok(())
+    match failure {
+        Some(e) => Err(anyhow::anyhow!("{e}")),
+        None => Ok(()),
+    }
 }

@@ -355,7 +355,11 @@ impl Desk {
                         w.attachment = Some(a.clone());
                         // A caption can be a note (`// …`) or a command, like text.
                         let text = match a.caption.as_deref().map(str::trim) {
-                            Some(c) if c.starts_with('/') => c.to_string(),
+                            Some(c)
+                                if c.starts_with('/') || c.starts_with(&self.cfg.note_prefix) =>
+                            {
+                                c.to_string()
+                            }
                             _ => a.describe(),
                         };
                         self.staff_text(&mut w, rules, inb, &text)?

@@ -44,6 +44,9 @@ pub struct Texts {
     pub moved_private: String,
     /// Answer (only the user sees it) to a slash command once it was taken.
     pub done: String,
+    /// Answer (only the user sees it) when their command or button could not be taken
+    /// (the store failed, or their private thread could not be made): try again.
+    pub failed: String,
 }
 
 impl Default for Texts {
@@ -52,6 +55,7 @@ impl Default for Texts {
             not_staff: "Only the support team can do that here.".into(),
             moved_private: "{name}, we moved your message to this private thread: only you and the support team can read it.".into(),
             done: "Done.".into(),
+            failed: "Sorry, that did not work. Please try again in a moment.".into(),
         }
     }
 }

@@ -175,9 +175,10 @@ pub fn message(m: &Message, at: Where, cx: &Context) -> Parsed {
         Err(Parsed::Refused(why)) => return Parsed::Ignore(why),
         Err(other) => return other,
     };
-    if at == Where::StaffChannel && reply_to.is_none() && !m.content.trim_start().starts_with('/') {
-        // Agents talking among themselves outside any ticket: not for the desk.
-        return Parsed::Ignore("staff chatter outside a ticket");
+    if at == Where::StaffChannel && !m.content.trim_start().starts_with('/') {
+        // Agents talking among themselves outside the tickets' threads (replies to a card
+        // included: each ticket has its thread for what reaches the customer).
+        return Parsed::Ignore("staff chatter outside a ticket's thread");
     }
     let from = sender(
         &m.author,
@@ -190,8 +191,12 @@ pub fn message(m: &Message, at: Where, cx: &Context) -> Parsed {
     if m.attachments.is_empty() {
         whats.push(What::Text(m.content.clone()));
     }
+    // In the staff space every file carries the text: a note (`// …`) or a command with
+    // several files must not let the second file through to the customer uncaptioned.
+    let staff_place = matches!(place, Place::Staff { .. });
     for (i, a) in m.attachments.iter().enumerate() {
-        let caption = (i == 0 && !m.content.trim().is_empty()).then(|| m.content.clone());
+        let caption =
+            ((i == 0 || staff_place) && !m.content.trim().is_empty()).then(|| m.content.clone());
         whats.push(What::Media(Attachment {
             kind: kind_of(a.content_type.as_deref()),
             file: format!("{FILE_PREFIX}{}", a.url),
@@ -336,14 +341,14 @@ fn command(c: &CommandInteraction, at: Where, cx: &Context) -> Parsed {
         ) {
             return Parsed::Refused("/ticket outside a customer's place");
         }
-        let mut t = String::from("/ticket");
-        for o in ["category", "message"] {
-            if let Some(v) = option(c, o) {
-                t.push(' ');
-                t.push_str(&v);
-            }
+        // `/ticket CATEGORY TEXT` only with a category: without one, the message alone
+        // (so that its first word is never taken for a category).
+        match (option(c, "category"), option(c, "message")) {
+            (Some(cat), Some(m)) => format!("/ticket {cat} {m}"),
+            (Some(cat), None) => format!("/ticket {cat}"),
+            (None, Some(m)) => m,
+            (None, None) => "/ticket".to_string(),
         }
-        t
     } else if let Some((_, arg)) = STAFF_COMMANDS.iter().find(|(n, _)| *n == name) {
         if !staff || !matches!(at, Where::StaffThread | Where::StaffChannel) {
             return Parsed::Refused(

@@ -42,8 +42,9 @@ use std::time::Duration;
 use serenity::all::{
     ChannelId, ChannelType, ClientBuilder, CommandOptionType, Context as Ctx,
     CreateAllowedMentions, CreateCommand, CreateCommandOption, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, CreateThread, EventHandler, GatewayIntents,
-    GetMessages, Guild, GuildChannel, GuildId, Interaction, Message, MessageId, MessageUpdateEvent,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    CreateThread, EditInteractionResponse, EditThread, EventHandler, GatewayIntents, GetMessages,
+    Guild, GuildChannel, GuildId, Interaction, Message, MessageId, MessageUpdateEvent,
     PartialGuildChannel, PartialMember, Ready, User, UserId,
 };
 use serenity::async_trait;
@@ -58,6 +59,9 @@ use crate::{Discord, Host};
 const REORDER_WINDOW: Duration = Duration::from_millis(30);
 /// How long a channel's worker waits idle before it ends.
 const IDLE_EXIT: Duration = Duration::from_secs(600);
+/// An interaction not answered by then is deferred (Discord allows 3 s for the first
+/// answer).
+const DEFER_AFTER: Duration = Duration::from_millis(2000);
 
 /// The gateway intents for `cfg` (see the module docs for why each).
 pub fn intents(cfg: &crate::DiscordConfig) -> GatewayIntents {
@@ -388,12 +392,45 @@ impl Shared {
         }
     }
 
-    /// Submits updates in order and waits until they are durable.
+    /// Submits updates in order and waits until they are durable. A failure (the store
+    /// could not commit or flush) is retried with backoff for about 15 s before the
+    /// channel's later updates go on: a message later in the same conversation must not
+    /// overtake it (and move the catch-up point past it). Updates already taken are dropped
+    /// by the desk as duplicates on a retry.
     async fn submit(&self, inbound: &[Inbound]) -> Result<(), String> {
-        for i in inbound {
-            self.host.submit(i)?;
+        let mut wait = Duration::from_millis(250);
+        let mut last = String::new();
+        for attempt in 0..7 {
+            if attempt > 0 {
+                tracing::warn!(attempt, error = %last, "the desk could not take a Discord update; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(4));
+            }
+            let r = async {
+                for i in inbound {
+                    self.host.submit(i)?;
+                }
+                self.host.durable().await
+            }
+            .await;
+            match r {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
         }
-        self.host.durable().await
+        Err(last)
+    }
+
+    /// Deletes a public support-channel message once what it said is durable in its
+    /// private thread (a failure is logged: the message stays).
+    async fn delete_public(&self, message: u64) {
+        let support = self.cfg().support_channel_id;
+        if let Err(e) = ChannelId::new(support)
+            .delete_message(&self.discord.sender.http(), MessageId::new(message))
+            .await
+        {
+            tracing::info!(message, error = %e, "could not delete a public support-channel message (it stays)");
+        }
     }
 
     /// Remembers the newest message submitted from `channel` (where catching up starts).
@@ -423,7 +460,7 @@ impl Shared {
         };
         if at == Where::SupportChannel {
             let name = inbound[0].from.name.clone();
-            match self.to_private(&m.author, &name, Some(m.id.get())).await {
+            match self.to_private(&m.author, &name).await {
                 Ok(thread) => move_to(&mut inbound, thread),
                 Err(e) => {
                     tracing::error!(message = m.id.get(), error = %e, "could not move a support-channel message to a private thread");
@@ -432,7 +469,12 @@ impl Shared {
             }
         }
         match self.submit(&inbound).await {
-            Ok(()) => self.seen(channel, m.id.get()),
+            Ok(()) => {
+                self.seen(channel, m.id.get());
+                if at == Where::SupportChannel {
+                    self.delete_public(m.id.get()).await;
+                }
+            }
             Err(e) => tracing::error!(
                 message = m.id.get(),
                 error = %e,
@@ -468,8 +510,89 @@ impl Shared {
         }
     }
 
+    /// Handles an interaction and answers it. Discord wants an answer within 3 s: when
+    /// the update is not durable after [`DEFER_AFTER`] (a slow disk, a busy channel), the
+    /// interaction is deferred at once and the real answer follows as an edit.
     async fn on_interaction(&self, i: Interaction) {
-        let (channel, guild, user, name) = match &i {
+        let work = self.handle_interaction(&i);
+        tokio::pin!(work);
+        tokio::select! {
+            reply = &mut work => {
+                self.answer(&i, reply).await;
+                return;
+            }
+            () = tokio::time::sleep(DEFER_AFTER) => {}
+        }
+        self.defer(&i).await;
+        let reply = work.await;
+        self.answer_late(&i, reply).await;
+    }
+
+    /// Tells Discord the interaction is being handled (type 5, only for its user, for a
+    /// command; type 6 for a button).
+    async fn defer(&self, i: &Interaction) {
+        let http = self.discord.sender.http();
+        let r = match i {
+            Interaction::Command(c) => {
+                c.create_response(
+                    &http,
+                    CreateInteractionResponse::Defer(
+                        CreateInteractionResponseMessage::new().ephemeral(true),
+                    ),
+                )
+                .await
+            }
+            Interaction::Component(c) => {
+                c.create_response(&http, CreateInteractionResponse::Acknowledge)
+                    .await
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = r {
+            tracing::warn!(interaction = i.id().get(), error = %e, "could not defer an interaction");
+        }
+    }
+
+    /// The answer to a deferred interaction: the deferred reply edited (a command), or a
+    /// follow-up only its user sees (a button that needs a sentence).
+    async fn answer_late(&self, i: &Interaction, reply: Reply) {
+        let http = self.discord.sender.http();
+        let text = match (reply, i) {
+            (Reply::Taken, Interaction::Component(_)) => return,
+            (Reply::Taken, _) => self.discord.texts.done.clone(),
+            (Reply::Say(t), _) => t,
+            (Reply::None, _) => self.discord.texts.failed.clone(),
+        };
+        let r = match i {
+            Interaction::Command(c) => c
+                .edit_response(
+                    &http,
+                    EditInteractionResponse::new()
+                        .content(text)
+                        .allowed_mentions(CreateAllowedMentions::new()),
+                )
+                .await
+                .map(|_| ()),
+            Interaction::Component(c) => c
+                .create_followup(
+                    &http,
+                    CreateInteractionResponseFollowup::new()
+                        .content(text)
+                        .ephemeral(true)
+                        .allowed_mentions(CreateAllowedMentions::new()),
+                )
+                .await
+                .map(|_| ()),
+            _ => Ok(()),
+        };
+        if let Err(e) = r {
+            tracing::warn!(interaction = i.id().get(), error = %e, "could not answer a deferred interaction");
+        }
+    }
+
+    /// What an interaction does, and how to answer it.
+    async fn handle_interaction(&self, i: &Interaction) -> Reply {
+        let (channel, guild, user, name) = match i {
             Interaction::Command(c) => (
                 c.channel_id,
                 c.guild_id,
@@ -482,16 +605,16 @@ impl Shared {
                 c.user.clone(),
                 c.member.as_ref().and_then(|m| m.nick.clone()),
             ),
-            _ => return,
+            _ => return Reply::None,
         };
         let at = self.classify(channel.get(), guild.map(GuildId::get)).await;
-        let reply = match parse::interaction(&i, at, &self.cx()) {
+        match parse::interaction(i, at, &self.cx()) {
             Parsed::Inbound(mut inbound) => {
                 let moved = if at == Where::SupportChannel {
                     let name = name
                         .or_else(|| user.global_name.clone())
                         .unwrap_or_else(|| user.name.clone());
-                    match self.to_private(&user, &name, None).await {
+                    match self.to_private(&user, &name).await {
                         Ok(thread) => {
                             move_to(&mut inbound, thread);
                             Ok(())
@@ -501,11 +624,17 @@ impl Shared {
                 } else {
                     Ok(())
                 };
-                match moved.and(self.submit(&inbound).await) {
+                // Never submitted when the move failed: it would open the ticket in the
+                // public channel.
+                let taken = match moved {
+                    Ok(()) => self.submit(&inbound).await,
+                    Err(e) => Err(e),
+                };
+                match taken {
                     Ok(()) => Reply::Taken,
                     Err(e) => {
                         tracing::error!(interaction = i.id().get(), error = %e, "the desk could not take an interaction");
-                        Reply::None
+                        Reply::Say(self.discord.texts.failed.clone())
                     }
                 }
             }
@@ -522,8 +651,7 @@ impl Shared {
                 tracing::debug!(interaction = i.id().get(), why, "interaction ignored");
                 Reply::Taken
             }
-        };
-        self.answer(&i, reply).await;
+        }
     }
 
     /// Answers an interaction (within Discord's 3 s).
@@ -567,21 +695,32 @@ impl Shared {
     /// Moves a customer from the public support channel to their private thread:
     /// reused while it is open, else created (private, not invitable) with the customer
     /// added and told, pinging only them. The public message is deleted when it can be.
-    async fn to_private(
-        &self,
-        user: &User,
-        name: &str,
-        public: Option<u64>,
-    ) -> Result<u64, String> {
+    async fn to_private(&self, user: &User, name: &str) -> Result<u64, String> {
         let http = self.discord.sender.http();
         let support = self.cfg().support_channel_id;
         let uid = user.id.get();
         let mut thread = None;
         if let Some(t) = self.support_thread(uid)
             && let Some(info) = self.info(t).await
-            && !info.archived
         {
-            thread = Some(t);
+            if !info.archived {
+                thread = Some(t);
+            } else {
+                // Threads archive themselves after a while: reopen it (the customer's open
+                // ticket lives there), else make a new one.
+                match ChannelId::new(t)
+                    .edit_thread(&http, EditThread::new().archived(false))
+                    .await
+                {
+                    Ok(c) => {
+                        self.learn(&c);
+                        thread = Some(t);
+                    }
+                    Err(e) => {
+                        tracing::info!(thread = t, error = %e, "could not reopen a customer's private thread; making a new one");
+                    }
+                }
+            }
         }
         let created = thread.is_none();
         let thread = match thread {
@@ -609,13 +748,6 @@ impl Shared {
                 t.id.get()
             }
         };
-        if let Some(mid) = public
-            && let Err(e) = ChannelId::new(support)
-                .delete_message(&http, MessageId::new(mid))
-                .await
-        {
-            tracing::info!(message = mid, error = %e, "could not delete a public support-channel message (it stays)");
-        }
         if created {
             let text = send::defuse(&self.discord.texts.moved_private)
                 .replace("{name}", &format!("<@{uid}>"));
@@ -682,10 +814,12 @@ impl Shared {
                 .flatten()
                 .and_then(|s| s.parse::<u64>().ok())
         };
-        let mut targets: HashMap<u64, u64> = HashMap::new();
-        let mut add = |ch: u64, from: u64| {
-            let e = targets.entry(ch).or_insert(from);
-            *e = (*e).min(from);
+        // Channel -> (after which message, known to be in the guild).
+        let mut targets: HashMap<u64, (u64, bool)> = HashMap::new();
+        let mut add = |ch: u64, from: u64, guild: bool| {
+            let e = targets.entry(ch).or_insert((from, guild));
+            e.0 = e.0.min(from);
+            e.1 |= guild;
         };
         for status in [
             TicketStatus::SelfService,
@@ -704,60 +838,86 @@ impl Shared {
                 if t.chat.platform == Platform::Discord
                     && let Ok(ch) = t.chat.id.parse::<u64>()
                 {
-                    add(ch, last(ch).unwrap_or(fallback));
+                    add(ch, last(ch).unwrap_or(fallback), false);
                 }
                 if cfg.staff_on_discord()
                     && let Ok(Some(s)) = store.channel_state(&keys::ticket_thread(t.id))
                     && let Some((th, _)) = send::parse_thread_state(&s)
                 {
-                    add(th, last(th).unwrap_or(fallback));
+                    add(th, last(th).unwrap_or(fallback), true);
                 }
             }
         }
         if cfg.support_channel_id != 0
             && let Some(l) = last(cfg.support_channel_id)
         {
-            add(cfg.support_channel_id, l);
+            add(cfg.support_channel_id, l, true);
         }
         let http = self.discord.sender.http();
         let bot = self.bot_id.load(Ordering::Relaxed);
         let mut members = HashMap::new();
         let mut total = 0usize;
-        for (ch, after) in targets {
-            let page = ChannelId::new(ch)
-                .messages(
-                    &http,
-                    GetMessages::new()
-                        .after(MessageId::new(after.max(1)))
-                        .limit(cfg.catch_up_limit.clamp(1, 100)),
-                )
-                .await;
-            let mut page = match page {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::warn!(channel = ch, error = %e, "could not catch up on a conversation");
-                    continue;
-                }
-            };
-            // Discord answers newest first.
-            page.sort_by_key(|m| m.id.get());
-            let dm = self.info(ch).await.is_none_or(|i| i.dm);
-            for mut m in page {
-                if m.author.id.get() == bot || m.author.bot {
-                    continue;
-                }
-                if !dm {
-                    // History carries neither the guild nor the author's roles.
-                    m.guild_id = Some(GuildId::new(cfg.guild_id));
-                    if m.member.is_none() && cfg.guild_id != 0 {
-                        m.member = self
-                            .member_of(m.author.id.get(), &mut members)
-                            .await
-                            .map(Box::new);
+        let limit = cfg.catch_up_limit.clamp(1, 100);
+        for (ch, (after, guild)) in targets {
+            // A customer's chat is a DM or their private thread: ask which. A channel that
+            // cannot be looked up is skipped (taking a staff thread for a DM would turn
+            // agents' messages into a customer's).
+            let dm = if guild {
+                false
+            } else {
+                match self.info(ch).await {
+                    Some(i) => i.dm,
+                    None => {
+                        tracing::warn!(
+                            channel = ch,
+                            "cannot tell what a conversation is; not catching up on it"
+                        );
+                        continue;
                     }
                 }
-                total += 1;
-                self.enqueue(ch, Job::Message(Box::new(m)));
+            };
+            // Page by page, oldest first, until a short page (at most 50 pages).
+            let mut after = after.max(1);
+            for _ in 0..50 {
+                let page = ChannelId::new(ch)
+                    .messages(
+                        &http,
+                        GetMessages::new().after(MessageId::new(after)).limit(limit),
+                    )
+                    .await;
+                let mut page = match page {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!(channel = ch, error = %e, "could not catch up on a conversation");
+                        break;
+                    }
+                };
+                // Discord answers newest first.
+                page.sort_by_key(|m| m.id.get());
+                let full = page.len() >= usize::from(limit);
+                if let Some(newest) = page.last() {
+                    after = newest.id.get();
+                }
+                for mut m in page {
+                    if m.author.id.get() == bot || m.author.bot {
+                        continue;
+                    }
+                    if !dm {
+                        // History carries neither the guild nor the author's roles.
+                        m.guild_id = Some(GuildId::new(cfg.guild_id));
+                        if m.member.is_none() && cfg.guild_id != 0 {
+                            m.member = self
+                                .member_of(m.author.id.get(), &mut members)
+                                .await
+                                .map(Box::new);
+                        }
+                    }
+                    total += 1;
+                    self.enqueue(ch, Job::Message(Box::new(m)));
+                }
+                if !full {
+                    break;
+                }
             }
         }
         if total > 0 {

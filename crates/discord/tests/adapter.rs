@@ -836,3 +836,209 @@ async fn forum_mode_makes_a_post_per_ticket_and_recreates_a_deleted_one() {
     no_unknown_calls(&fake);
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_thread_creation_is_retried_from_the_same_card() {
+    let fake = FakeDiscord::start().await;
+    let store = Arc::new(MemoryStore::new());
+    save(
+        &store,
+        ticket(5, ChatId::new(Platform::Discord, "1"), Priority::Normal, 1),
+    );
+    let bot = start(&fake, config(&fake), store.clone()).await;
+    fake.fail_next_on(
+        "POST",
+        "/channels/*/messages/*/threads",
+        DiscordFault::ServerError,
+    );
+    assert!(matches!(
+        bot.discord.deliver(&card(5)).await,
+        Err(SendError::Transient(_))
+    ));
+    assert!(fake.threads().is_empty());
+    assert!(store.channel_state("discord:card:T-5").unwrap().is_some());
+    // The outbox's retry.
+    bot.discord.deliver(&card(5)).await.unwrap();
+    let cards = fake.sent_to(STAFF_CHANNEL_ID);
+    assert_eq!(cards.len(), 1, "one card: {cards:?}");
+    let threads = fake.threads();
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].starter_message, Some(cards[0].message_id));
+    assert_eq!(store.channel_state("discord:card:T-5").unwrap(), None);
+    assert_eq!(
+        store
+            .linked_ticket(&format!("discord:thread:{}", threads[0].id))
+            .unwrap(),
+        Some(TicketId(5))
+    );
+
+    // The thread was made but the answer was lost (160004 on the next try): the card's
+    // thread is used, and a message that is not the card goes into it whole.
+    store.set_channel_state("discord:thread:T-5", None).unwrap();
+    store
+        .set_channel_state(
+            "discord:card:T-5",
+            Some(&format!("{}|0", cards[0].message_id)),
+        )
+        .unwrap();
+    bot.discord
+        .deliver(&to_ticket(5, "Ann: still there?"))
+        .await
+        .unwrap();
+    assert_eq!(fake.threads().len(), 1);
+    assert_eq!(fake.sent_to(STAFF_CHANNEL_ID).len(), 1);
+    assert!(
+        fake.sent_to(threads[0].id)
+            .iter()
+            .any(|s| s.content == "Ann: still there?")
+    );
+    assert_eq!(
+        store.channel_state("discord:thread:T-5").unwrap(),
+        Some(format!("{}|T-5 · billing · normal", threads[0].id))
+    );
+    no_unknown_calls(&fake);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_markdown_reaches_agents_escaped() {
+    let fake = FakeDiscord::start().await;
+    let store = Arc::new(MemoryStore::new());
+    save(
+        &store,
+        ticket(1, ChatId::new(Platform::Discord, "1"), Priority::Normal, 1),
+    );
+    let bot = start(&fake, config(&fake), store).await;
+    let mut o = card(1);
+    o.text = "T-1 · billing\nAnn: ``` **x** [Refund approved](https://evil.example)\n# big".into();
+    bot.discord.deliver(&o).await.unwrap();
+    let card_msg = fake.sent_to(STAFF_CHANNEL_ID)[0].clone();
+    assert_eq!(
+        card_msg.embeds[0]["description"],
+        json!(
+            "T-1 · billing\nAnn: \\`\\`\\` \\*\\*x\\*\\* \\[Refund approved\\](https://evil.example)\n\\# big"
+        )
+    );
+    bot.discord
+        .deliver(&to_ticket(1, "Ann: ||hidden|| <@&5> -# small"))
+        .await
+        .unwrap();
+    let thread = fake.threads()[0].id;
+    assert_eq!(
+        fake.sent_to(thread)[0].content,
+        "Ann: \\|\\|hidden\\|\\| \\<@&5> -# small"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_or_staff_permission_keeps_the_message() {
+    let fake = FakeDiscord::start().await;
+    let store = Arc::new(MemoryStore::new());
+    save(
+        &store,
+        ticket(1, ChatId::new(Platform::Discord, "1"), Priority::Normal, 1),
+    );
+    let bot = start(&fake, config(&fake), store).await;
+    let alert = Outbound {
+        to: Destination::StaffSpace,
+        text: "3 tickets waiting".into(),
+        buttons: vec![],
+        ticket: None,
+        attachment: None,
+        source: None,
+        replaces: None,
+    };
+    for (status, code, message) in [
+        (403, 50013, "Missing Permissions"),
+        (403, 50001, "Missing Access"),
+        (401, 0, "401: Unauthorized"),
+    ] {
+        fake.fail_next_on(
+            "POST",
+            "/channels/*/messages",
+            DiscordFault::Error {
+                status,
+                code,
+                message: message.into(),
+            },
+        );
+        let r = bot.discord.deliver(&alert).await;
+        assert!(
+            matches!(r, Err(SendError::Transient(_))),
+            "{status} {code}: {r:?}"
+        );
+    }
+    // A form error stays permanent.
+    fake.fail_next_on(
+        "POST",
+        "/channels/*/messages",
+        DiscordFault::Error {
+            status: 400,
+            code: 50035,
+            message: "Invalid Form Body".into(),
+        },
+    );
+    assert!(matches!(
+        bot.discord.deliver(&alert).await,
+        Err(SendError::Permanent(_))
+    ));
+    bot.discord.deliver(&alert).await.unwrap();
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_or_refused_rename_holds_nothing_up_and_is_not_retried() {
+    let fake = FakeDiscord::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let chat = ChatId::new(Platform::Discord, "1");
+    save(&store, ticket(1, chat.clone(), Priority::Normal, 1));
+    let bot = start(&fake, config(&fake), store.clone()).await;
+    bot.discord.deliver(&card(1)).await.unwrap();
+    let thread = fake.threads()[0].id;
+    let renames = |f: &FakeDiscord| {
+        f.calls()
+            .iter()
+            .filter(|c| c.method == "PATCH" && c.path.ends_with(&format!("/channels/{thread}")))
+            .count()
+    };
+
+    // Refused: the message goes, the name is recorded, the next message does not retry.
+    save(&store, ticket(1, chat.clone(), Priority::High, 2));
+    fake.fail_next_on(
+        "PATCH",
+        "/channels/*",
+        DiscordFault::Error {
+            status: 403,
+            code: 50013,
+            message: "Missing Permissions".into(),
+        },
+    );
+    bot.discord.deliver(&to_ticket(1, "one")).await.unwrap();
+    assert!(fake.wait_until(WAIT, |f| renames(f) == 1).await);
+    assert_eq!(
+        store.channel_state("discord:thread:T-1").unwrap(),
+        Some(format!("{thread}|T-1 · billing · high"))
+    );
+    bot.discord.deliver(&to_ticket(1, "two")).await.unwrap();
+    assert_eq!(renames(&fake), 1);
+    assert_eq!(fake.sent_to(thread).len(), 2);
+
+    // Slow (as when Discord's two renames in ten minutes are used up): the delivery does
+    // not wait for it.
+    save(&store, ticket(1, chat, Priority::Urgent, 3));
+    fake.fail_next_on(
+        "PATCH",
+        "/channels/*",
+        DiscordFault::Delay(Duration::from_secs(30)),
+    );
+    let started = tokio::time::Instant::now();
+    bot.discord.deliver(&to_ticket(1, "three")).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(fake.sent_to(thread).iter().any(|s| s.content == "three"));
+    bot.stop().await;
+}
