@@ -100,8 +100,10 @@ pub(crate) fn default_descriptions() -> Vec<(String, String)> {
     .collect()
 }
 
-/// The guild's slash commands: `/ticket` always, the staff commands when the staff space
-/// is on Discord. No `default_member_permissions`: the role is checked on every use.
+/// The slash commands: `/ticket` always, the staff commands when the staff space is on
+/// Discord. No `default_member_permissions`: the role is checked on every use. `/ticket` is
+/// registered globally (so that it exists in DMs, where most customers write), the staff
+/// commands for the guild only (see [`Shared::register_commands`]).
 pub fn commands(
     cfg: &crate::DiscordConfig,
     descriptions: &[(String, String)],
@@ -761,18 +763,21 @@ impl Shared {
         Ok(thread)
     }
 
-    /// Registers the guild's slash commands (bulk overwrite: a repeat is harmless).
+    /// Registers the slash commands (bulk overwrites: a repeat is harmless): `/ticket`
+    /// globally, so that it also exists in DMs; the staff commands for the guild.
     async fn register_commands(&self) {
         let cfg = self.cfg();
-        if cfg.guild_id == 0 {
-            return;
+        let http = self.discord.sender.http();
+        // `commands` puts `/ticket` first.
+        let mut global = commands(cfg, &self.discord.descriptions);
+        let guild = global.split_off(1);
+        if let Err(e) = serenity::all::Command::set_global_commands(&http, global).await {
+            tracing::warn!(error = %e, "could not register /ticket (typing a message still works)");
         }
-        let list = commands(cfg, &self.discord.descriptions);
-        if let Err(e) = GuildId::new(cfg.guild_id)
-            .set_commands(&self.discord.sender.http(), list)
-            .await
+        if cfg.guild_id != 0
+            && let Err(e) = GuildId::new(cfg.guild_id).set_commands(&http, guild).await
         {
-            tracing::warn!(error = %e, "could not register the slash commands (typed text still works)");
+            tracing::warn!(error = %e, "could not register the staff commands (typed commands still work)");
         }
     }
 
