@@ -52,10 +52,10 @@ pub struct ReportArgs {
     /// End (exclusive): a date, or a duration back from now (default: now).
     #[arg(long)]
     pub until: Option<String>,
-    /// Group by category, priority, agent, platform, day or week.
+    /// Group by category, priority, agent, platform, rule, day or week.
     #[arg(long, default_value = "all")]
     pub by: String,
-    /// table, json or csv.
+    /// table, json, csv or html.
     #[arg(long, default_value = "table")]
     pub format: String,
     /// Write to this file instead of standard output.

@@ -189,6 +189,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     return Ok(2);
                 }
             };
+            if since.0 >= until.0 {
+                writeln!(
+                    err,
+                    "--since {} is not before --until {}: give a start before the end",
+                    since.to_rfc3339(),
+                    until.to_rfc3339()
+                )?;
+                return Ok(2);
+            }
             let by: switchboard::report::By = match args.by.parse() {
                 Ok(b) => b,
                 Err(e) => {

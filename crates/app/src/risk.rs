@@ -142,7 +142,12 @@ impl ClvConfig {
             num(&self.frequency)?,
             num(&self.retention)?,
         );
-        if r > 1.0 {
+        // "80%" and "80" are percentages; "0.8" is a share.
+        let percent = c
+            .attributes
+            .get(&self.retention)
+            .is_some_and(|v| v.trim().ends_with('%'));
+        if percent || r > 1.0 {
             r /= 100.0;
         }
         if r > 1.0 {
@@ -186,10 +191,18 @@ pub struct Features {
 }
 
 impl Features {
-    /// Adds one of the customer's tickets.
-    pub fn add(&mut self, t: &TicketView) {
+    /// Adds one of the customer's tickets, as it was at `until` as far as the ticket
+    /// tells: reopenings and the survey answer before it count; negative messages and SLA
+    /// breaches carry no times, so they count as they are now.
+    pub fn add(&mut self, t: &TicketView, until: Timestamp) {
         self.tickets += 1;
-        self.reopens += t.reopened;
+        self.reopens += u32::try_from(
+            t.events
+                .iter()
+                .filter(|e| e.kind == crate::report::EventKind::Reopened && e.at.0 < until.0)
+                .count(),
+        )
+        .unwrap_or(u32::MAX);
         self.negative += t.negative;
         self.sla_breaches += t
             .sla
@@ -197,6 +210,7 @@ impl Features {
             .map_or(0, |s| u32::try_from(s.breached.len()).unwrap_or(u32::MAX));
         if let Some(s) = &t.survey
             && let Some(csat) = s.csat
+            && s.sent_at.0 < until.0
             && self.last_csat_at.is_none_or(|at| s.sent_at >= at)
         {
             self.last_csat = Some(csat);
@@ -276,6 +290,15 @@ mod tests {
         // sales 100 per period: 0.8·100/1.1 + 0.64·100/1.21 = 72.727 + 52.893 = 125.62
         let v = cfg.value(&c).unwrap();
         assert!((v - 125.6198).abs() < 1e-3, "{v}");
+        // "1%" is one percent, not 100 %.
+        c.attributes.insert("retention".into(), "1%".into());
+        let v = cfg.value(&c).unwrap();
+        assert!(
+            (v - (0.01 * 100.0 / 1.1 + 0.0001 * 100.0 / 1.21)).abs() < 1e-9,
+            "{v}"
+        );
+        c.attributes.insert("retention".into(), "0.8".into());
+        assert!((cfg.value(&c).unwrap() - 125.6198).abs() < 1e-3, "a share");
         c.attributes.insert("retention".into(), "lots".into());
         assert_eq!(cfg.value(&c), None);
         assert!(ClvConfig::default().check().is_ok());
