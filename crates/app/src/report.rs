@@ -1548,13 +1548,15 @@ fn csv_field(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+/// Test fixtures shared by the report's tests and the HTML page's: day 0 is 2026-11-01
+/// (UTC); five tickets whose every figure is worked out by hand in the tests.
+pub(crate) mod fixtures {
     use super::*;
     use switchboard_domain::{
         Agent, Category, ChatId, PartyId, Platform, Priority, Sla, Survey, TicketId, TicketStatus,
     };
 
-    fn opts(since: Timestamp, until: Timestamp, by: By) -> Options {
+    pub(crate) fn opts(since: Timestamp, until: Timestamp, by: By) -> Options {
         Options {
             since,
             until,
@@ -1566,11 +1568,11 @@ mod tests {
         }
     }
 
-    fn at(day: i64, h: i64, m: i64) -> Timestamp {
+    pub(crate) fn at(day: i64, h: i64, m: i64) -> Timestamp {
         Timestamp(Timestamp::from_ymd(2026, 11, 1).0 + day * DAY + (h * 60 + m) * 60_000)
     }
 
-    fn ticket(id: u64, opened: Timestamp) -> Ticket {
+    pub(crate) fn ticket(id: u64, opened: Timestamp) -> Ticket {
         Ticket {
             id: TicketId(id),
             customer: PartyId::new(Platform::Telegram, format!("c{id}")),
@@ -1602,7 +1604,7 @@ mod tests {
         }
     }
 
-    fn sla(breached: &[&str]) -> Option<Sla> {
+    pub(crate) fn sla(breached: &[&str]) -> Option<Sla> {
         Some(Sla {
             first_response_target: Millis::hours(1),
             resolution_target: Millis::hours(8),
@@ -1617,7 +1619,7 @@ mod tests {
         })
     }
 
-    fn survey(sent: Timestamp, csat: u8, nps: u8) -> Option<Survey> {
+    pub(crate) fn survey(sent: Timestamp, csat: u8, nps: u8) -> Option<Survey> {
         Some(Survey {
             sent_at: sent,
             csat: Some(csat),
@@ -1627,7 +1629,7 @@ mod tests {
     }
 
     /// The fixture: day 0 is 2026-11-01 (the period), all times UTC, 24/7 hours.
-    fn fixture() -> Vec<Ticket> {
+    pub(crate) fn fixture() -> Vec<Ticket> {
         let ann = Agent {
             id: PartyId::new(Platform::Telegram, "7"),
             name: "ann".into(),
@@ -1678,6 +1680,26 @@ mod tests {
         t4.category = Category::new("general").unwrap();
         vec![t1, t2, t3, t4, t5]
     }
+
+    pub(crate) fn ev(
+        at: Timestamp,
+        kind: &str,
+        by: Option<&str>,
+    ) -> switchboard_domain::TicketEvent {
+        switchboard_domain::TicketEvent {
+            at,
+            kind: kind.into(),
+            by: by.map(str::to_string),
+            detail: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
+    use switchboard_domain::{PartyId, Platform, TicketId, TicketStatus};
 
     #[test]
     fn rules_and_the_default_category_sample() {
@@ -2012,15 +2034,6 @@ mod tests {
                 .count(),
             2
         );
-    }
-
-    fn ev(at: Timestamp, kind: &str, by: Option<&str>) -> switchboard_domain::TicketEvent {
-        switchboard_domain::TicketEvent {
-            at,
-            kind: kind.into(),
-            by: by.map(str::to_string),
-            detail: String::new(),
-        }
     }
 
     #[test]

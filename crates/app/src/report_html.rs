@@ -1411,88 +1411,11 @@ impl Display for N {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{By, Options, build};
-    use crate::risk::ChurnRisk;
-    use switchboard_desk::calendar::Calendar;
+    use crate::report::fixtures::{at, opts, sla, survey, ticket};
+    use crate::report::{By, build};
     use switchboard_domain::{
-        Agent, Category, ChatId, Millis, PartyId, Platform, Priority, Resolution, Sla, Survey,
-        Ticket, TicketEvent, TicketId, TicketStatus, Timestamp,
+        Agent, Category, PartyId, Platform, Priority, Resolution, Ticket, TicketEvent, TicketStatus,
     };
-
-    const DAY: i64 = 86_400_000;
-
-    fn opts(since: Timestamp, until: Timestamp, by: By) -> Options {
-        Options {
-            since,
-            until,
-            by,
-            calendar: Calendar::always(),
-            default_category: "general".into(),
-            churn_risk: ChurnRisk::default(),
-            at_risk: 10,
-        }
-    }
-
-    /// Day 0 is 2026-11-01, UTC.
-    fn at(day: i64, h: i64, m: i64) -> Timestamp {
-        Timestamp(Timestamp::from_ymd(2026, 11, 1).0 + day * DAY + (h * 60 + m) * 60_000)
-    }
-
-    fn ticket(id: u64, opened: Timestamp) -> Ticket {
-        Ticket {
-            id: TicketId(id),
-            customer: PartyId::new(Platform::Telegram, format!("c{id}")),
-            customer_name: format!("c{id}"),
-            chat: ChatId::new(Platform::Telegram, format!("c{id}")),
-            status: TicketStatus::Queued,
-            category: Category::new("billing").unwrap(),
-            priority: Priority::Normal,
-            tags: vec![],
-            rules: vec![],
-            locale: "en".into(),
-            assignee: None,
-            opened_at: opened,
-            updated_at: opened,
-            handed_off_at: None,
-            first_response_at: None,
-            resolved_at: None,
-            resolution: None,
-            previous: None,
-            reopened: 0,
-            messages: 1,
-            events: vec![],
-            recent: vec![],
-            throttled_at: None,
-            negative: 0,
-            survey: None,
-            sla: None,
-            version: 1,
-        }
-    }
-
-    fn sla(breached: &[&str]) -> Option<Sla> {
-        Some(Sla {
-            first_response_target: Millis::hours(1),
-            resolution_target: Millis::hours(8),
-            started_at: Timestamp(0),
-            spent: Millis(0),
-            running_since: None,
-            warned: vec![],
-            breached: breached.iter().map(|s| s.to_string()).collect(),
-            last_agent_at: None,
-            generation: 0,
-            first_response_settled: false,
-        })
-    }
-
-    fn survey(sent: Timestamp, csat: u8, nps: u8) -> Option<Survey> {
-        Some(Survey {
-            sent_at: sent,
-            csat: Some(csat),
-            nps: Some(nps),
-            ..Survey::default()
-        })
-    }
 
     const HOSTILE: &str = "<script>alert(1)</script>";
 
