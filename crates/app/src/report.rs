@@ -74,9 +74,6 @@ pub struct TicketView {
     pub resolved_at: Option<Timestamp>,
     /// How it was resolved.
     pub resolution: Option<Resolution>,
-    /// Reopenings.
-    #[serde(default)]
-    pub reopened: u32,
     /// Negative customer messages.
     #[serde(default)]
     pub negative: u32,
@@ -182,7 +179,6 @@ impl From<&Ticket> for TicketView {
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
             resolution: t.resolution.clone(),
-            reopened: t.reopened,
             negative: t.negative,
             events: t
                 .events
@@ -1368,7 +1364,8 @@ fn cut_width(s: &str, width: usize) -> String {
     out
 }
 
-fn cut(s: &str, n: usize) -> String {
+/// At most `n` characters, with an ellipsis when cut.
+pub(crate) fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {

@@ -24,7 +24,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::report::{self, AgentLine, Attainment, Bin, Charts, Numbers, Report, RuleLine};
+use crate::report::{self, AgentLine, Attainment, Bin, Charts, Numbers, Report, RuleLine, cut};
 
 /// Appends formatted text to a `String`; formatting into a `String` cannot fail, so the
 /// `fmt::Result` carries nothing and is dropped.
@@ -1306,17 +1306,6 @@ fn esc(text: &str) -> String {
         }
     }
     o
-}
-
-/// At most `n` characters, with an ellipsis when cut.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut c: String = s.chars().take(n.saturating_sub(1)).collect();
-        c.push('…');
-        c
-    }
 }
 
 /// `2026-11-01T00:00:00Z` as `2026-11-01`; other times as `2026-11-01 12:30:00`.

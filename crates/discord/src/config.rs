@@ -61,26 +61,7 @@ pub const DEFAULT_API_URL: &str = "https://discord.com";
 /// The environment variable with the bot token.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 
-/// A secret (the bot token): never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+pub use switchboard_domain::Secret;
 
 impl DiscordConfig {
     /// The bot token: `DISCORD_TOKEN`, else the `token_file` (relative to `base`).
@@ -88,7 +69,11 @@ impl DiscordConfig {
         let t = read_secret(&self.token_file, base)?;
         // `MTA…`.`GaBcDe`.`…`: three parts separated by dots (a pasted `Bot ` prefix is
         // tolerated: serenity adds it anyway).
-        let bare = t.0.strip_prefix("Bot ").unwrap_or(&t.0).to_string();
+        let bare = t
+            .expose()
+            .strip_prefix("Bot ")
+            .unwrap_or(t.expose())
+            .to_string();
         let parts: Vec<&str> = bare.split('.').collect();
         let ok = parts.len() == 3
             && parts.iter().all(|p| !p.is_empty())
@@ -99,7 +84,7 @@ impl DiscordConfig {
                     .into(),
             );
         }
-        Ok(Secret(bare))
+        Ok(Secret::new(bare))
     }
 
     /// Whether the staff space is on Discord.
@@ -157,7 +142,7 @@ fn read_secret(file: &str, base: Option<&Path>) -> Result<Secret, String> {
     if let Ok(v) = std::env::var(TOKEN_ENV)
         && !v.trim().is_empty()
     {
-        return Ok(Secret(v.trim().to_string()));
+        return Ok(Secret::new(v.trim().to_string()));
     }
     if file.is_empty() {
         return Err(format!(
@@ -169,7 +154,7 @@ fn read_secret(file: &str, base: Option<&Path>) -> Result<Secret, String> {
         None => Path::new(file).to_path_buf(),
     };
     match std::fs::read_to_string(&path) {
-        Ok(v) if !v.trim().is_empty() => Ok(Secret(v.trim().to_string())),
+        Ok(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim().to_string())),
         Ok(_) => Err(format!(
             "the Discord bot token file {} is empty: put the token in it, or set {TOKEN_ENV}",
             path.display()

@@ -9,6 +9,7 @@
 //!   [`UpdateKey`]) and time ([`Timestamp`], [`Millis`]).
 //! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`].
 //! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
+//! - [`secret`]: [`Secret`], a token that `Debug` never prints.
 //! - [`metrics`]: the formulas reports use (CSAT, NPS, satisfaction index, percentiles,
 //!   churn, the logistic churn-risk model, customer lifetime value).
 //!
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 pub mod ids;
 pub mod io;
 pub mod metrics;
+pub mod secret;
 pub mod ticket;
 
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
@@ -32,6 +34,7 @@ pub use io::{
     Attachment, BoxFuture, Button, Destination, Host, Inbound, MediaKind, Outbound, Place, Sender,
     What,
 };
+pub use secret::Secret;
 pub use ticket::{
     Agent, Author, Customer, Message, Resolution, Sla, Survey, Ticket, TicketEvent, TicketStatus,
 };

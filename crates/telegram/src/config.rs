@@ -124,26 +124,7 @@ impl Default for LimitsConfig {
     }
 }
 
-/// A secret (the bot token, the webhook secret): never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+pub use switchboard_domain::Secret;
 
 /// The environment variable with the bot token.
 pub const TOKEN_ENV: &str = "TELEGRAM_BOT_TOKEN";
@@ -161,7 +142,7 @@ fn secret(
     if let Ok(v) = std::env::var(env)
         && !v.trim().is_empty()
     {
-        return Ok(Secret(v.trim().to_string()));
+        return Ok(Secret::new(v.trim().to_string()));
     }
     if file.is_empty() {
         return Err(format!(
@@ -173,7 +154,7 @@ fn secret(
         None => Path::new(file).to_path_buf(),
     };
     match std::fs::read_to_string(&path) {
-        Ok(v) if !v.trim().is_empty() => Ok(Secret(v.trim().to_string())),
+        Ok(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim().to_string())),
         Ok(_) => Err(format!(
             "the {what} file {} is empty: put the {what} in it, or set {env}",
             path.display()
@@ -196,9 +177,10 @@ impl TelegramConfig {
             "telegram.token_file",
         )?;
         // `123456:ABC-def…`: a number, a colon, the key.
-        let ok =
-            t.0.split_once(':')
-                .is_some_and(|(id, key)| id.parse::<u64>().is_ok() && !key.is_empty());
+        let ok = t
+            .expose()
+            .split_once(':')
+            .is_some_and(|(id, key)| id.parse::<u64>().is_ok() && !key.is_empty());
         if !ok {
             return Err(
                 "the Telegram bot token is malformed: it looks like `123456789:AAE…` (ask @BotFather for it)"
@@ -218,8 +200,8 @@ impl TelegramConfig {
             "telegram.webhook.secret_file",
         )?;
         // Telegram allows 1-256 characters A-Z, a-z, 0-9, `_` and `-`.
-        let ok = s.0.len() <= 256
-            && s.0
+        let ok = s.expose().len() <= 256
+            && s.expose()
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !ok {
