@@ -55,6 +55,7 @@ pub(super) struct Work<'s> {
 }
 
 impl<'s> Work<'s> {
+    /// The start of an event handled at `now`: nothing read, nothing changed.
     pub(super) fn new(store: &'s dyn Store, now: Timestamp) -> Work<'s> {
         Work {
             store,
