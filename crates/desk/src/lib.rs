@@ -4,7 +4,8 @@
 //! - [`store`]: the [`Store`] trait the desk reads through, the [`Transition`] it returns,
 //!   timers ([`Job`]) and the in-memory [`MemoryStore`].
 //! - [`config`]: the `[desk]` settings ([`DeskConfig`]).
-//! - [`desk`]: the workflow, [`Desk::handle`]: `(state, event, now) -> Transition`.
+//! - [`desk`]: the workflow, [`Desk::handle`]: `(state, event, now) -> Transition`, a module
+//!   per concern (customers, handoff, staff commands, assignment, SLA, surveys, words).
 //! - [`prompts`]: every user-facing sentence by key and locale, validated, with fallback.
 //! - `contract` (feature `contract`): the test suite every `Store` must pass.
 //!

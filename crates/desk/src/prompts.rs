@@ -36,12 +36,25 @@ pub struct Prompts {
     sources: BTreeMap<String, String>,
 }
 
+/// Why a catalog that is valid TOML is still no catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum CatalogError {
+    /// A value that is not a string (nor a table of them).
+    #[error("`{key}` is a {found}, but prompts must be text")]
+    NotText {
+        /// The dotted key.
+        key: String,
+        /// The TOML type found.
+        found: &'static str,
+    },
+}
+
 /// Flattens nested TOML tables into dotted keys (`[answer] refund = ".."` -> `answer.refund`).
 fn flatten(
     prefix: &str,
     table: &toml::Table,
     out: &mut BTreeMap<String, String>,
-) -> Result<(), String> {
+) -> Result<(), CatalogError> {
     for (k, v) in table {
         let key = if prefix.is_empty() {
             k.clone()
@@ -54,10 +67,10 @@ fn flatten(
             }
             toml::Value::Table(t) => flatten(&key, t, out)?,
             other => {
-                return Err(format!(
-                    "`{key}` is a {}, but prompts must be text",
-                    other.type_str()
-                ));
+                return Err(CatalogError::NotText {
+                    key,
+                    found: other.type_str(),
+                });
             }
         }
     }
@@ -75,8 +88,15 @@ fn parse(file: &str, text: &str) -> Result<BTreeMap<String, String>, Diagnostic>
         )
     })?;
     let mut out = BTreeMap::new();
-    flatten("", &table, &mut out)
-        .map_err(|e| Diagnostic::at(file, text, None, e, "write the prompt as a quoted string"))?;
+    flatten("", &table, &mut out).map_err(|e| {
+        Diagnostic::at(
+            file,
+            text,
+            None,
+            e.to_string(),
+            "write the prompt as a quoted string",
+        )
+    })?;
     Ok(out)
 }
 

@@ -7,7 +7,8 @@
 //!   config and rules, so that a category can never be confused with a tag or a tier.
 //! - [`ids`]: typed ids ([`TicketId`] shown as `T-1042`, [`PartyId`], [`ChatId`],
 //!   [`UpdateKey`]) and time ([`Timestamp`], [`Millis`]).
-//! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`].
+//! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`],
+//!   the audit trail's [`TicketEvent`] and its [`EventKind`].
 //! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
 //! - [`secret`]: [`Secret`], a token that `Debug` never prints.
 //! - [`metrics`]: the formulas reports use (CSAT, NPS, satisfaction index, percentiles,
@@ -36,7 +37,8 @@ pub use io::{
 };
 pub use secret::Secret;
 pub use ticket::{
-    Agent, Author, Customer, Message, Resolution, Sla, Survey, Ticket, TicketEvent, TicketStatus,
+    Agent, Author, Customer, EventKind, Message, Resolution, Sla, Survey, Ticket, TicketEvent,
+    TicketStatus,
 };
 
 /// An error in a name written by a person (in config, rules or a command line).

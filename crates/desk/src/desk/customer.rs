@@ -1,0 +1,507 @@
+//! Customer text and self-service: a customer's message greets (`/start`), opens a ticket
+//! (`/ticket [category]` or any text, triaged by the rules in force), joins the open one
+//! (with the flood limit), reopens a recent one, or answers the survey's invitation to
+//! comment; the Yes / No buttons of a self-service answer.
+
+use switchboard_domain::{
+    Author, Category, ChatId, Customer, Destination, EventKind, Resolution, Sender, Ticket,
+    TicketId, TicketStatus, Timestamp,
+};
+use switchboard_triage::{Context, Engine, Signal, Verdict};
+
+use super::Desk;
+use super::wire::{Action, Payload};
+use super::work::{Work, button, clean};
+use crate::store::{Job, JobKind, StoreError};
+
+impl Desk {
+    /// A customer's text (or file, or edit): a greeting, a survey comment, or a message
+    /// that joins, reopens or opens a ticket.
+    pub(super) fn customer_text(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        from: &Sender,
+        chat: &ChatId,
+        raw: &str,
+    ) -> Result<(), StoreError> {
+        let mut text = clean(raw);
+        if text.is_empty() {
+            tracing::info!(customer = %from.id, "empty message ignored");
+            return Ok(());
+        }
+        let now = w.now;
+        let stored = w.store.customer(&from.id)?;
+        let mut customer = stored.clone().unwrap_or_else(|| Customer {
+            id: from.id.clone(),
+            display_name: from.name.clone(),
+            username: from.username.clone(),
+            language: from.language.clone(),
+            first_seen: now,
+            tier: self.tier_of(&from.id),
+            blocked: false,
+            tickets: Vec::new(),
+            attributes: Default::default(),
+        });
+        customer.display_name = from.name.clone();
+        if from.username.is_some() {
+            customer.username = from.username.clone();
+        }
+        if let Some(t) = self.tier_of(&from.id) {
+            customer.tier = Some(t);
+        }
+        if customer.blocked {
+            tracing::info!(customer = %from.id, "message from a blocked customer ignored");
+            if stored.as_ref() != Some(&customer) {
+                w.tx.customers.push(customer);
+            }
+            return Ok(());
+        }
+        let locale = self.locale_for(from, &text);
+        if from.language.is_none() {
+            customer.language = Some(locale.clone());
+        }
+        // `/start` (Telegram's first message to a bot, maybe with a deep-link payload) is a
+        // greeting, not a request: answer it and open nothing.
+        if text == "/start" || text.starts_with("/start ") {
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                self.text(&locale, "desk.greeting", &[("name", &from.name)]),
+                vec![],
+                None,
+            );
+            if stored.as_ref() != Some(&customer) {
+                w.tx.customers.push(customer);
+            }
+            return Ok(());
+        }
+        // `/ticket [category] [text]` (Discord's slash command, or typed): a request, with
+        // the customer's choice of category when it names one of the rules' categories.
+        let mut chosen = None;
+        if text == "/ticket" || text.starts_with("/ticket ") {
+            let rest = text["/ticket".len()..].trim();
+            let (first, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            if let Some((c, _)) = rules
+                .categories()
+                .iter()
+                .find(|(c, _)| !first.is_empty() && c.as_str().eq_ignore_ascii_case(first))
+            {
+                chosen = Some(c.clone());
+                if !tail.trim().is_empty() {
+                    text = tail.trim().to_string();
+                }
+            } else if !rest.is_empty() {
+                text = rest.to_string();
+            }
+        }
+        let mut notices = Vec::new();
+        if text.chars().count() > self.cfg.max_message_chars {
+            text = text.chars().take(self.cfg.max_message_chars).collect();
+            notices.push(self.text(
+                &locale,
+                "desk.too_long",
+                &[("limit", &self.cfg.max_message_chars.to_string())],
+            ));
+        }
+        let latest = match w.store.latest_ticket(&from.id, chat)? {
+            Some(id) => w.ticket(id)?.cloned(),
+            None => None,
+        };
+        // The answer to "anything to add?" belongs to the survey, not to a new request.
+        if let Some(t) = &latest
+            && t.status == TicketStatus::Resolved
+            && t.survey.as_ref().is_some_and(|s| s.awaiting_comment)
+            && w.attachment.is_none()
+            && self.survey_comment(w, t.id, &text)?
+        {
+            if stored.as_ref() != Some(&customer) {
+                w.tx.customers.push(customer);
+            }
+            return Ok(());
+        }
+        match latest {
+            Some(t) if t.status.is_open() => {
+                self.join(w, rules, &customer, t.id, &text, &locale)?;
+            }
+            Some(t)
+                if t.resolved_at
+                    .is_some_and(|r| now.since(r) <= self.cfg.reopen_window) =>
+            {
+                self.reopen(w, t.id, &from.name, &text)?;
+            }
+            previous => {
+                // A new ticket, unless the customer has too many open ones already.
+                let mut open = Vec::new();
+                for id in customer.tickets.iter().rev() {
+                    if w.ticket(*id)?.is_some_and(|t| t.status.is_open()) {
+                        open.push(*id);
+                    }
+                }
+                if open.len() >= self.cfg.max_open_tickets as usize {
+                    let newest = open[0];
+                    self.join(w, rules, &customer, newest, &text, &locale)?;
+                    w.send(
+                        Destination::Customer { chat: chat.clone() },
+                        self.text(
+                            &locale,
+                            "desk.too_many_open",
+                            &[
+                                ("count", &open.len().to_string()),
+                                ("ticket", &newest.to_string()),
+                            ],
+                        ),
+                        vec![],
+                        Some(newest),
+                    );
+                } else {
+                    self.open(
+                        w,
+                        rules,
+                        &mut customer,
+                        chat,
+                        &text,
+                        &locale,
+                        previous.map(|p| p.id),
+                        chosen,
+                    )?;
+                }
+            }
+        }
+        for n in notices {
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                n,
+                vec![],
+                None,
+            );
+        }
+        // Most messages change nothing of the profile: it is written only when they do.
+        if stored.as_ref() != Some(&customer) {
+            w.tx.customers.push(customer);
+        }
+        Ok(())
+    }
+
+    /// A message joins an open ticket: recorded, and relayed to the staff thread once the
+    /// ticket is with the team (unless the customer is flooding).
+    pub(super) fn join(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        customer: &Customer,
+        id: TicketId,
+        text: &str,
+        locale: &str,
+    ) -> Result<(), StoreError> {
+        let (now, window, limit) = (w.now, self.cfg.rate_window, self.cfg.rate_limit as usize);
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        // The flood limit: this conversation's messages within the window.
+        let window_start = Timestamp(now.0 - window.0);
+        t.recent.retain(|at| *at > window_start);
+        t.recent.push(now);
+        let flooding = t.recent.len() > limit;
+        let told = t.throttled_at.is_some_and(|at| now.since(at) < window);
+        if flooding && !told {
+            t.throttled_at = Some(now);
+        }
+        // The signals of every customer message: negative ones count towards the churn-risk
+        // score in reports; asking for a person matters in self-service.
+        let ctx = Context {
+            platform: Some(t.chat.platform),
+            ..Context::default()
+        };
+        let signals = rules.classify(text, &ctx).signals;
+        if signals.has(Signal::Negative) {
+            t.negative = t.negative.saturating_add(1);
+        }
+        let (status, chat, name) = (t.status, t.chat.clone(), customer.display_name.clone());
+        w.record(id, Author::Customer(name.clone()), text, false);
+        self.sla_resume(w, id)?;
+        if flooding {
+            if !told {
+                w.send(
+                    Destination::Customer { chat },
+                    self.text(locale, "desk.slow_down", &[]),
+                    vec![],
+                    Some(id),
+                );
+                w.send(
+                    Destination::Ticket { ticket: id },
+                    self.staff("staff.rate_limited", &[("name", &name)]),
+                    vec![],
+                    Some(id),
+                );
+            }
+            return Ok(());
+        }
+        match status {
+            TicketStatus::Queued | TicketStatus::Claimed => {
+                w.relay_message(
+                    Destination::Ticket { ticket: id },
+                    self.staff("staff.customer_says", &[("name", &name), ("text", text)]),
+                    id,
+                );
+            }
+            TicketStatus::SelfService => {
+                // Asking for a person answers the question too.
+                if signals.has(Signal::Human) {
+                    let note = self.staff("staff.customer_asked_human", &[]);
+                    self.hand_off(w, id, &note, true)?;
+                }
+            }
+            TicketStatus::Resolved => {}
+        }
+        Ok(())
+    }
+
+    /// A new ticket: triaged, acknowledged, then answered by the bot (self-service) or
+    /// handed to the team.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn open(
+        &self,
+        w: &mut Work<'_>,
+        rules: &Engine,
+        customer: &mut Customer,
+        chat: &ChatId,
+        text: &str,
+        locale: &str,
+        previous: Option<TicketId>,
+        chosen: Option<Category>,
+    ) -> Result<(), StoreError> {
+        let ctx = Context {
+            platform: Some(chat.platform),
+            language: locale.parse().ok(),
+            tier: customer.tier.clone(),
+            business_hours: None,
+        };
+        let mut verdict: Verdict = rules.classify(text, &ctx);
+        if let Some(c) = chosen {
+            verdict.category = c;
+        }
+        let next = w
+            .store
+            .last_ticket_id()?
+            .max(w.tx.last_ticket_id.unwrap_or(0))
+            + 1;
+        let id = TicketId(next);
+        w.tx.last_ticket_id = Some(next);
+        let rules_fired: Vec<String> = verdict.fired.iter().map(|f| f.rule.to_string()).collect();
+        let ticket = Ticket {
+            id,
+            customer: customer.id.clone(),
+            customer_name: customer.display_name.clone(),
+            chat: chat.clone(),
+            status: TicketStatus::Queued,
+            category: verdict.category.clone(),
+            priority: verdict.priority,
+            tags: verdict.tags.iter().map(|t| t.to_string()).collect(),
+            rules: rules_fired.clone(),
+            locale: locale.to_string(),
+            assignee: None,
+            opened_at: w.now,
+            updated_at: w.now,
+            handed_off_at: None,
+            first_response_at: None,
+            resolved_at: None,
+            resolution: None,
+            previous,
+            reopened: 0,
+            messages: 0,
+            events: Vec::new(),
+            version: 0,
+            recent: vec![w.now],
+            throttled_at: None,
+            negative: u32::from(verdict.signals.has(Signal::Negative)),
+            survey: None,
+            sla: None,
+        };
+        w.tickets.insert(id, ticket);
+        w.event(
+            id,
+            EventKind::Opened,
+            None,
+            previous.map(|p| format!("follows {p}")).unwrap_or_default(),
+        );
+        let detail = format!(
+            "{} · {}{}",
+            verdict.category,
+            verdict.priority,
+            if rules_fired.is_empty() {
+                String::new()
+            } else {
+                format!(" · rules {}", rules_fired.join(", "))
+            }
+        );
+        w.event(id, EventKind::Triaged, None, detail);
+        w.record(
+            id,
+            Author::Customer(customer.display_name.clone()),
+            text,
+            false,
+        );
+        customer.tickets.push(id);
+        let keep = self
+            .cfg
+            .card_tickets
+            .max(self.cfg.max_open_tickets as usize)
+            + 8;
+        if customer.tickets.len() > keep {
+            let cut = customer.tickets.len() - keep;
+            customer.tickets.drain(..cut);
+        }
+
+        let eta = self.eta(locale, verdict.priority, w.now);
+        let cat = verdict.category.to_string();
+        let ack = match previous {
+            None => self.text(
+                locale,
+                "desk.ack",
+                &[
+                    ("name", &customer.display_name),
+                    ("ticket", &id.to_string()),
+                    ("category", &cat),
+                    ("eta", &eta),
+                ],
+            ),
+            Some(p) => self.text(
+                locale,
+                "desk.ack_follow_up",
+                &[
+                    ("name", &customer.display_name),
+                    ("ticket", &id.to_string()),
+                    ("category", &cat),
+                    ("previous", &p.to_string()),
+                    ("eta", &eta),
+                ],
+            ),
+        };
+        w.record(id, Author::Bot, &ack, false);
+        w.send(
+            Destination::Customer { chat: chat.clone() },
+            ack,
+            vec![],
+            Some(id),
+        );
+
+        let wants_human = verdict.signals.has(Signal::Human);
+        match (&verdict.auto_answer, verdict.escalate || wants_human) {
+            (Some(key), false) => {
+                let answer = self.text(locale, &format!("answer.{key}"), &[]);
+                let question = self.text(locale, "desk.solved_question", &[]);
+                let body = format!("{answer}\n\n{question}");
+                w.record(id, Author::Bot, &body, false);
+                w.send(
+                    Destination::Customer { chat: chat.clone() },
+                    body,
+                    vec![
+                        button(self.text(locale, "desk.button_yes", &[]), Action::Yes, id),
+                        button(self.text(locale, "desk.button_no", &[]), Action::No, id),
+                    ],
+                    Some(id),
+                );
+                if let Some(t) = w.tickets.get_mut(&id) {
+                    t.status = TicketStatus::SelfService;
+                }
+                w.event(id, EventKind::SelfService, None, format!("answer.{key}"));
+                w.tx.jobs.push(Job {
+                    due: w.now.plus(self.cfg.self_service_timeout),
+                    kind: JobKind::SelfServiceTimeout { ticket: id },
+                });
+            }
+            _ => {
+                let why = if wants_human {
+                    self.staff("staff.customer_asked_human", &[])
+                } else {
+                    String::new()
+                };
+                self.hand_off(w, id, &why, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A customer pressed a button: Yes or No of self-service, or a survey answer. The
+    /// press is checked against the ticket (theirs, still asking), never trusted.
+    pub(super) fn customer_button(
+        &self,
+        w: &mut Work<'_>,
+        from: &Sender,
+        chat: &ChatId,
+        p: &str,
+    ) -> Result<(), StoreError> {
+        let locale = self.locale_for(from, "");
+        let reply = |w: &mut Work<'_>, key: &str, ticket: Option<TicketId>| {
+            let text = self.text(&locale, key, &[]);
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                text,
+                vec![],
+                ticket,
+            );
+        };
+        let (action, id) = match Payload::parse(p) {
+            Payload::Survey(question, answer) => {
+                return self.survey_press(w, from, chat, question, answer);
+            }
+            Payload::Ticket(action, id) => (action, id),
+            Payload::Unknown => {
+                tracing::warn!(customer = %from.id, payload = p, "unknown button payload");
+                reply(w, "desk.stale_button", None);
+                return Ok(());
+            }
+        };
+        if action.is_some_and(Action::is_staff) {
+            tracing::warn!(customer = %from.id, payload = p, "a customer pressed a staff button; refused");
+            let text = self.staff("staff.not_staff", &[]);
+            w.send(
+                Destination::Customer { chat: chat.clone() },
+                text,
+                vec![],
+                None,
+            );
+            return Ok(());
+        }
+        let Some(t) = w.ticket(id)?.cloned() else {
+            reply(w, "desk.stale_button", None);
+            return Ok(());
+        };
+        if t.customer != from.id {
+            tracing::warn!(customer = %from.id, ticket = %id, "button of another customer's ticket");
+            reply(w, "desk.not_yours", None);
+            return Ok(());
+        }
+        if t.status != TicketStatus::SelfService {
+            reply(w, "desk.stale_button", Some(id));
+            return Ok(());
+        }
+        match action {
+            Some(Action::Yes) => {
+                if let Some(t) = w.tickets.get_mut(&id) {
+                    t.status = TicketStatus::Resolved;
+                    t.resolved_at = Some(w.now);
+                    t.resolution = Some(Resolution::SelfService);
+                }
+                w.event(id, EventKind::Resolved, None, "self-service".into());
+                let msg = self.text(&t.locale, "desk.solved", &[("ticket", &id.to_string())]);
+                w.record(id, Author::Bot, &msg, false);
+                w.send(
+                    Destination::Customer {
+                        chat: t.chat.clone(),
+                    },
+                    msg,
+                    vec![],
+                    Some(id),
+                );
+                self.schedule_survey(w, id)?;
+            }
+            Some(Action::No) => {
+                let note = self.staff("staff.customer_said_no", &[]);
+                self.hand_off(w, id, &note, true)?;
+            }
+            _ => reply(w, "desk.stale_button", Some(id)),
+        }
+        Ok(())
+    }
+}
