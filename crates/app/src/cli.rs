@@ -54,10 +54,10 @@ pub struct ReportArgs {
     pub until: Option<String>,
     /// Group by category, priority, agent, platform, rule, day or week.
     #[arg(long, default_value = "all")]
-    pub by: String,
+    pub by: crate::report::By,
     /// table, json, csv or html.
     #[arg(long, default_value = "table")]
-    pub format: String,
+    pub format: crate::report::Format,
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
