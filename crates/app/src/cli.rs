@@ -53,10 +53,10 @@ pub struct ReportArgs {
     #[arg(long)]
     pub until: Option<String>,
     /// Group by category, priority, agent, platform, rule, day or week.
-    #[arg(long, default_value = "all")]
+    #[arg(long, default_value = "all", value_parser = crate::report::By::parser())]
     pub by: crate::report::By,
     /// table, json, csv or html.
-    #[arg(long, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = crate::report::Format::parser())]
     pub format: crate::report::Format,
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "PATH")]

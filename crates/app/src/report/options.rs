@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use std::str::FromStr;
 
 use clap::ValueEnum;
-use clap::builder::{PossibleValue, TypedValueParser, ValueParserFactory};
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 use switchboard_desk::calendar::Calendar;
 use switchboard_domain::Timestamp;
@@ -54,9 +54,11 @@ impl FromStr for By {
     }
 }
 
-impl ValueParserFactory for By {
-    type Parser = Named<By>;
-    fn value_parser() -> Named<By> {
+impl By {
+    /// The clap parser of `--by`: [`Named`], so that an unknown value gets the sentence
+    /// of [`UnknownBy`]. (clap's derive would otherwise pick its own parser for a
+    /// `ValueEnum`, whatever else the type implements.)
+    pub fn parser() -> Named<By> {
         Named(PhantomData)
     }
 }
@@ -93,9 +95,11 @@ impl TryFrom<&str> for Format {
     }
 }
 
-impl ValueParserFactory for Format {
-    type Parser = Named<Format>;
-    fn value_parser() -> Named<Format> {
+impl Format {
+    /// The clap parser of `--format`: [`Named`], so that an unknown value gets the sentence
+    /// of [`UnknownFormat`]. (clap's derive would otherwise pick its own parser for a
+    /// `ValueEnum`, whatever else the type implements.)
+    pub fn parser() -> Named<Format> {
         Named(PhantomData)
     }
 }
