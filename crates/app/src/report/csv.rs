@@ -1,6 +1,6 @@
 //! `report --format csv`: the report as `group,metric,value` rows, for spreadsheets.
 //!
-//! Parts: [`write`]. Rows are written by the `csv` crate with RFC 4180 quoting where
+//! Parts: [`write()`]. Rows are written by the `csv` crate with RFC 4180 quoting where
 //! needed (`QuoteStyle::Necessary`: a field with a comma, a quote, CR or LF is quoted, its
 //! quotes doubled) and `\n` line ends: byte for byte the format this command always wrote.
 //! Reads the report's types from [`super::numbers`].

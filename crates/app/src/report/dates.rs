@@ -9,7 +9,6 @@
 //! file imports nothing from its siblings.
 
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use switchboard_domain::{Millis, Timestamp};
 
 /// One day, in milliseconds.
@@ -64,8 +63,8 @@ pub fn period(
 }
 
 /// Midnight UTC of the date `year-month-day`, when the calendar has that day. The three
-/// numbers are read as they always were (`2026-1-5` is the 5th of January); jiff decides
-/// whether the day exists and when it begins.
+/// numbers are read as they always were (`2026-1-5` is the 5th of January, `+2026` is
+/// 2026); jiff decides whether the day exists and how many days it is from 1970-01-01.
 fn calendar_date(s: &str) -> Option<Timestamp> {
     let parts: Vec<&str> = s.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
@@ -82,9 +81,14 @@ fn calendar_date(s: &str) -> Option<Timestamp> {
         i8::try_from(d).ok()?,
     )
     .ok()?;
-    let start = date.to_zoned(TimeZone::UTC).ok()?;
-    Some(Timestamp(start.timestamp().as_millisecond()))
+    // Days since the epoch (not `to_zoned`: jiff's timestamps end on 9999-12-30, a day
+    // before the last date accepted here).
+    let ms = date.duration_since(EPOCH).as_millis();
+    Some(Timestamp(i64::try_from(ms).ok()?))
 }
+
+/// 1970-01-01, where [`Timestamp`] counts from.
+const EPOCH: Date = Date::constant(1970, 1, 1);
 
 /// `t` is in `[since, until)`.
 pub fn within(t: Timestamp, since: Timestamp, until: Timestamp) -> bool {

@@ -13,7 +13,7 @@
 //!   tickets streams the store and can be split among threads with [`Builder::merge`]) and
 //!   the scans of a store or the running service ([`from_source`]).
 //! - [`text`]: numbers and text for people, shared by the table and the page.
-//! - one module per format: [`table`], [`json`], [`csv`], [`html`]; [`write`] picks one.
+//! - one module per format: [`table`], [`json`], [`csv`], [`html`]; [`write()`] picks one.
 //!
 //! Definitions (also in the README), for a period [since, until):
 //! - opened: tickets opened in the period; resolved: tickets whose last resolution is in the

@@ -3,7 +3,7 @@
 //!
 //! Parts: the report's types ([`Report`], [`Numbers`], [`Spread`], [`Attainment`],
 //! [`Bin`], the agent, rule, customer and chart lines); what one ticket contributes to a
-//! period ([`Facts`]) and the running sums of a group ([`Acc`]), which turn into
+//! period (`Facts`) and the running sums of a group (`Acc`), which turn into
 //! [`Numbers`] by the definitions in [`super`]; the duration and age ranges of the charts
 //! and the backlog; [`flat`], the metric rows of the CSV and the table. The builder feeds
 //! tickets in; the formats read the result; this file reads tickets through

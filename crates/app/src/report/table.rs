@@ -1,7 +1,7 @@
 //! `report --format table`: the report as text for a terminal, in 80 columns; and the
 //! at-risk table `customers at-risk` shows.
 //!
-//! Parts: [`write`] (the report) and [`write_at_risk`]. Reads the report's types from
+//! Parts: [`write()`] (the report) and [`write_at_risk`]. Reads the report's types from
 //! [`super::numbers`] and the text helpers of [`super::text`].
 
 use std::io::Write;

@@ -420,3 +420,76 @@ fn a_store_scanned_on_any_number_of_threads_gives_the_same_report() {
         assert_eq!(r.customers.active, whole.customers.active);
     }
 }
+
+#[test]
+fn the_period_takes_the_dates_it_always_took_and_says_what_is_wrong() {
+    let now = at(1, 0, 0);
+    let day = |y, m, d| Ok(Timestamp::from_ymd(y, m, d));
+    // Unpadded numbers and the last day of year 9999 (past jiff's last timestamp).
+    assert_eq!(parse_when("2026-1-5", now), day(2026, 1, 5));
+    assert_eq!(parse_when("9999-12-31", now), day(9999, 12, 31));
+    assert_eq!(parse_when("1970-01-01", now), day(1970, 1, 1));
+    assert!(parse_when("1969-12-31", now).is_err());
+    assert!(parse_when("2026-02-29", now).is_err(), "not a leap year");
+    assert_eq!(
+        parse_when("2026-13-01", now).unwrap_err().to_string(),
+        "`2026-13-01` is not a time: use a duration back from now like 30d, or a date like \
+         2026-11-01"
+    );
+    assert_eq!(period("1d", None, now), Ok((at(0, 0, 0), now)));
+    assert_eq!(
+        period("2026-11-02", Some("2026-11-01"), now)
+            .unwrap_err()
+            .to_string(),
+        "--since 2026-11-02T00:00:00Z is not before --until 2026-11-01T00:00:00Z: give a start \
+         before the end"
+    );
+    assert!(period("2026-11-01", Some("later"), now).is_err());
+}
+
+#[test]
+fn by_and_format_are_clap_values_with_their_own_sentences() {
+    use clap::builder::TypedValueParser as _;
+    let cmd = clap::Command::new("report")
+        .arg(clap::Arg::new("by").long("by").value_parser(By::parser()))
+        .arg(
+            clap::Arg::new("format")
+                .long("format")
+                .value_parser(Format::parser()),
+        );
+    let m = cmd
+        .clone()
+        .try_get_matches_from(["report", "--by", "week", "--format", "csv"])
+        .unwrap();
+    assert_eq!(m.get_one::<By>("by"), Some(&By::Week));
+    assert_eq!(m.get_one::<Format>("format"), Some(&Format::Csv));
+    let e = cmd
+        .clone()
+        .try_get_matches_from(["report", "--by", "month"])
+        .unwrap_err();
+    assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
+    assert_eq!(
+        e.to_string(),
+        "error: `--by month` is not a grouping: use category, priority, agent, platform, rule, \
+         day or week\n"
+    );
+    let e = cmd
+        .try_get_matches_from(["report", "--format", "pdf"])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "error: `--format pdf` is not a format: use table, json, csv or html\n"
+    );
+    // The help lists every value the parser takes.
+    let names: Vec<String> = By::parser()
+        .possible_values()
+        .unwrap()
+        .map(|v| v.get_name().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "all", "category", "priority", "agent", "platform", "rule", "day", "week"
+        ]
+    );
+}

@@ -1,14 +1,16 @@
 //! `switchboard report --format html`: the report as one self-contained page for a team
 //! lead reviewing the month, on screen or printed on A4.
 //!
-//! Parts: [`write`] (the page), built from sections: the header and the key-figure cards
+//! Parts: [`write()`] (the page), built from sections: the header and the key-figure cards
 //! and the tables (groups, agents, rules, the default-category sample, customers and the
-//! at-risk list) here; the charts in [`charts`] (opened per bucket stacked by category,
+//! at-risk list) here; the charts in `charts` (opened per bucket stacked by category,
 //! first-response and resolution histograms, CSAT and NPS over time, SLA attainment, top
-//! rules); escaping and the formats of numbers in [`values`], which both use. Charts are
-//! inline SVG drawn here; styles are inline CSS; there is no script, font, image or link to
-//! anything outside the file, so the page works offline and from an e-mail attachment.
-//! The page reads the report's types from [`super::numbers`] and nothing else of the tree.
+//! rules); escaping and the formats of numbers in `values`, which both use. Charts are
+//! inline SVG drawn by this module; styles are inline CSS; there is no script, font, image
+//! or link to anything outside the file, so the page works offline and from an e-mail
+//! attachment. The page reads the report's types from [`crate::report::numbers`] and the
+//! shared text helpers of [`crate::report::text`], nothing else of the tree; `charts` and
+//! the page's sections read `values`, never the other way around.
 //!
 //! Why it is safe with hostile text: every text taken from the report (group, agent, rule and
 //! customer names, message samples) goes through one escaping function, which escapes
@@ -26,8 +28,8 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::numbers::{AgentLine, Attainment, Numbers, Report, RuleLine, flat};
-use super::text::cut;
+use crate::report::numbers::{AgentLine, Attainment, Numbers, Report, RuleLine, flat};
+use crate::report::text::cut;
 
 /// Appends formatted text to a `String`; formatting into a `String` cannot fail, so the
 /// `fmt::Result` carries nothing and is dropped.
@@ -47,6 +49,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> Result<()> {
     out.write_all(render(r).as_bytes())?;
     Ok(())
 }
+
 /// How many groups one groups table shows side by side (A4 portrait stays readable).
 const GROUP_COLUMNS: usize = 6;
 /// How many characters of a sampled message the page shows.

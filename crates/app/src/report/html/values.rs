@@ -42,8 +42,8 @@ pub(super) fn when(rfc3339: &str) -> String {
     }
 }
 
-/// A metric name of [`flat`](crate::report::numbers::flat) for people: `first_response_wall_median_min` as
-/// `first response wall median (min)`.
+/// A metric name of [`flat`](crate::report::numbers::flat) for people:
+/// `first_response_wall_median_min` as `first response wall median (min)`.
 pub(super) fn metric_label(name: &str) -> String {
     let (base, unit) = if let Some(b) = name.strip_suffix("_pct") {
         (b, " (%)")
