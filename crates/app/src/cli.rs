@@ -53,11 +53,11 @@ pub struct ReportArgs {
     #[arg(long)]
     pub until: Option<String>,
     /// Group by category, priority, agent, platform, rule, day or week.
-    #[arg(long, default_value = "all")]
-    pub by: String,
+    #[arg(long, default_value = "all", value_parser = crate::report::By::parser())]
+    pub by: crate::report::By,
     /// table, json, csv or html.
-    #[arg(long, default_value = "table")]
-    pub format: String,
+    #[arg(long, default_value = "table", value_parser = crate::report::Format::parser())]
+    pub format: crate::report::Format,
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,

@@ -42,7 +42,7 @@ pub struct RawConfig {
     /// `[discord]`: the Discord channel.
     pub discord: switchboard_discord::DiscordConfig,
     /// `[report]`: churn risk and lifetime value in reports.
-    pub report: crate::risk::ReportConfig,
+    pub report: crate::report::risk::ReportConfig,
 }
 
 /// `[admin]`: the admin endpoint of a running service.
@@ -345,7 +345,7 @@ impl Settings {
                 &where_,
                 "",
                 None,
-                e,
+                e.to_string(),
                 "the defaults and what they mean are in config/switchboard.toml under [report]",
             ));
         }

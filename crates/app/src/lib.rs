@@ -20,8 +20,8 @@
 //! - [`history`]: `switchboard demo --seed-history N`: synthetic history for reports.
 //! - [`tickets`]: `switchboard tickets list|show`.
 //! - [`report`]: `switchboard report`: volume, speed, SLA, satisfaction, agents, rules and
-//!   customers over a period, as a table, JSON or CSV; [`report_html`]: as a page with
-//!   charts; [`risk`]: churn-risk scores and lifetime value.
+//!   customers over a period, as a table, JSON, CSV or a page with charts; churn-risk
+//!   scores and lifetime value ([`report::risk`]).
 //! - [`customers`]: `switchboard customers import|block|unblock|show`.
 //!
 //! `main.rs` only parses arguments, sets up logging and calls in here.
@@ -48,8 +48,6 @@ pub mod history;
 pub mod prompts;
 pub mod reload;
 pub mod report;
-pub mod report_html;
-pub mod risk;
 pub mod runtime;
 pub mod serve;
 pub mod service;

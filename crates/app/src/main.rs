@@ -174,44 +174,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 .clone()
                 .unwrap_or_else(|| settings.config.store.path.clone().into());
             let now = runtime::now();
-            let parse = |s: &str| switchboard::report::parse_when(s, now);
-            let since = match parse(&args.since) {
-                Ok(t) => t,
-                Err(e) => {
-                    writeln!(err, "{e}")?;
-                    return Ok(2);
-                }
-            };
-            let until = match args.until.as_deref().map(parse).transpose() {
-                Ok(t) => t.unwrap_or(now),
-                Err(e) => {
-                    writeln!(err, "{e}")?;
-                    return Ok(2);
-                }
-            };
-            if since.0 >= until.0 {
-                writeln!(
-                    err,
-                    "--since {} is not before --until {}: give a start before the end",
-                    since.to_rfc3339(),
-                    until.to_rfc3339()
-                )?;
-                return Ok(2);
-            }
-            let by: switchboard::report::By = match args.by.parse() {
-                Ok(b) => b,
-                Err(e) => {
-                    writeln!(err, "{e}")?;
-                    return Ok(2);
-                }
-            };
+            let (since, until) =
+                match switchboard::report::period(&args.since, args.until.as_deref(), now) {
+                    Ok(period) => period,
+                    Err(e) => {
+                        writeln!(err, "{e}")?;
+                        return Ok(2);
+                    }
+                };
             let source = tickets::open(&dir, &settings.config.admin.listen)?;
             let calendar = switchboard_desk::calendar::Calendar::new(&settings.config.desk.hours)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let options = switchboard::report::Options {
                 since,
                 until,
-                by,
+                by: args.by,
                 calendar,
                 default_category: settings.engine.default_category().as_str().to_string(),
                 churn_risk: settings.config.report.churn_risk.clone(),
@@ -232,9 +209,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Some(path) => {
                     let mut f = std::fs::File::create(path)
                         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-                    switchboard::report::write(&report, &args.format, &mut f)?;
+                    switchboard::report::write(&report, args.format, &mut f)?;
                 }
-                None => switchboard::report::write(&report, &args.format, &mut out)?,
+                None => switchboard::report::write(&report, args.format, &mut out)?,
             }
             0
         }

@@ -3,12 +3,29 @@
 //!
 //! Parts: [`ReportConfig`] (`[report.churn_risk]` coefficients, `[report.clv]`), [`Features`]
 //! (what the model reads about one customer, gathered ticket by ticket), [`ChurnRisk::score`]
-//! and [`ClvConfig::value`].
+//! and [`ClvConfig::value`], and [`ConfigError`], what is wrong with the settings. The
+//! model reads tickets through [`super::view`] only; the report's numbers and builder read
+//! the model, never the other way around.
 
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{Customer, Timestamp, metrics};
 
-use crate::report::TicketView;
+use super::view::{EventKind, TicketView};
+
+/// What is wrong with `[report]` settings; the sentences are the ones `switchboard check`
+/// shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A churn-risk coefficient is not a finite number.
+    #[error("[report.churn_risk] {0} must be a number")]
+    NotANumber(&'static str),
+    /// The CLV discount rate is not a number above -1.
+    #[error("[report.clv] discount_rate must be a number above -1 (0.1 = 10 %)")]
+    DiscountRate,
+    /// The CLV horizon is not 1 to 1000 periods.
+    #[error("[report.clv] periods must be between 1 and 1000")]
+    Periods,
+}
 
 /// `[report]`: settings of `switchboard report` and `customers at-risk`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -81,7 +98,7 @@ impl ChurnRisk {
     }
 
     /// Every coefficient is a finite number.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ConfigError> {
         let all = [
             ("intercept", self.intercept),
             ("tickets", self.tickets),
@@ -91,7 +108,7 @@ impl ChurnRisk {
             ("sla_breaches", self.sla_breaches),
         ];
         match all.iter().find(|(_, v)| !v.is_finite()) {
-            Some((name, _)) => Err(format!("[report.churn_risk] {name} must be a number")),
+            Some(&(name, _)) => Err(ConfigError::NotANumber(name)),
             None => Ok(()),
         }
     }
@@ -160,12 +177,12 @@ impl ClvConfig {
     }
 
     /// The settings make sense.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ConfigError> {
         if !(self.discount_rate.is_finite() && self.discount_rate > -1.0) {
-            return Err("[report.clv] discount_rate must be a number above -1 (0.1 = 10 %)".into());
+            return Err(ConfigError::DiscountRate);
         }
         if self.periods == 0 || self.periods > 1000 {
-            return Err("[report.clv] periods must be between 1 and 1000".into());
+            return Err(ConfigError::Periods);
         }
         Ok(())
     }
@@ -199,7 +216,7 @@ impl Features {
         self.reopens += u32::try_from(
             t.events
                 .iter()
-                .filter(|e| e.kind == crate::report::EventKind::Reopened && e.at.0 < until.0)
+                .filter(|e| e.kind == EventKind::Reopened && e.at.0 < until.0)
                 .count(),
         )
         .unwrap_or(u32::MAX);
@@ -234,81 +251,4 @@ impl Features {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use switchboard_domain::{PartyId, Platform};
-
-    #[test]
-    fn the_documented_examples_of_the_default_model() {
-        let m = ChurnRisk::default();
-        let calm = Features {
-            tickets: 1,
-            ..Features::default()
-        };
-        // z = -3 + 0.2 = -2.8: P = 1 / (1 + e^2.8) = 0.0573
-        assert!((m.score(&calm) - 0.0573).abs() < 1e-3, "{}", m.score(&calm));
-        let unhappy = Features {
-            tickets: 4,
-            reopens: 1,
-            last_csat: Some(1),
-            negative: 3,
-            sla_breaches: 2,
-            last_csat_at: None,
-        };
-        // z = -3 + 0.8 + 0.5 + 1.2 + 1.2 + 1.4 = 2.1: P = 0.8909
-        assert!((m.score(&unhappy) - 0.8909).abs() < 1e-3);
-        // A happy last answer lowers the risk.
-        let happy = Features {
-            last_csat: Some(5),
-            ..calm.clone()
-        };
-        assert!(m.score(&happy) < m.score(&calm));
-    }
-
-    #[test]
-    fn clv_from_imported_attributes() {
-        let mut c = Customer {
-            id: PartyId::new(Platform::Telegram, "1"),
-            display_name: "Ann".into(),
-            username: None,
-            language: None,
-            first_seen: Timestamp(0),
-            tier: None,
-            blocked: false,
-            tickets: vec![],
-            attributes: Default::default(),
-        };
-        let cfg = ClvConfig {
-            periods: 2,
-            ..ClvConfig::default()
-        };
-        assert_eq!(cfg.value(&c), None, "no attributes, no value");
-        c.attributes
-            .insert("average_order_value".into(), "50".into());
-        c.attributes.insert("purchase_frequency".into(), "2".into());
-        c.attributes.insert("retention".into(), "80%".into());
-        // sales 100 per period: 0.8·100/1.1 + 0.64·100/1.21 = 72.727 + 52.893 = 125.62
-        let v = cfg.value(&c).unwrap();
-        assert!((v - 125.6198).abs() < 1e-3, "{v}");
-        // "1%" is one percent, not 100 %.
-        c.attributes.insert("retention".into(), "1%".into());
-        let v = cfg.value(&c).unwrap();
-        assert!(
-            (v - (0.01 * 100.0 / 1.1 + 0.0001 * 100.0 / 1.21)).abs() < 1e-9,
-            "{v}"
-        );
-        c.attributes.insert("retention".into(), "0.8".into());
-        assert!((cfg.value(&c).unwrap() - 125.6198).abs() < 1e-3, "a share");
-        c.attributes.insert("retention".into(), "lots".into());
-        assert_eq!(cfg.value(&c), None);
-        assert!(ClvConfig::default().check().is_ok());
-        assert!(
-            ClvConfig {
-                periods: 0,
-                ..ClvConfig::default()
-            }
-            .check()
-            .is_err()
-        );
-    }
-}
+mod tests;
