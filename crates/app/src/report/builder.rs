@@ -19,7 +19,8 @@ use super::numbers::{
 };
 use super::options::{By, Options};
 use super::risk::{ClvConfig, Features};
-use super::view::{EventKind, TicketView};
+use super::view::TicketView;
+use switchboard_domain::EventKind;
 
 /// Calls `f` with each group `t` belongs to.
 fn keys(t: &TicketView, by: By, f: &mut dyn FnMut(&str)) {

@@ -68,7 +68,7 @@ pub use numbers::{
 pub use options::{By, Format, Options, UnknownBy, UnknownFormat};
 pub use table::write_at_risk;
 pub use text::show;
-pub use view::{EventKind, EventView, SlaView, SurveyView, TicketView};
+pub use view::{EventView, SlaView, SurveyView, TicketView};
 
 /// Writes the report in `format`: a [`Format`], or its name (`table`, `json`, `csv` or
 /// `html`; another name is an error saying which are).

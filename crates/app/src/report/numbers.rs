@@ -16,7 +16,8 @@ use switchboard_domain::{Resolution, Timestamp, metrics};
 
 use super::dates::within;
 use super::risk::Features;
-use super::view::{EventKind, TicketView};
+use super::view::TicketView;
+use switchboard_domain::EventKind;
 
 /// Median, p90 and mean of durations, in minutes.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{Customer, Timestamp, metrics};
 
-use super::view::{EventKind, TicketView};
+use super::view::TicketView;
+use switchboard_domain::EventKind;
 
 /// What is wrong with `[report]` settings; the sentences are the ones `switchboard check`
 /// shows.

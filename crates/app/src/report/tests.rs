@@ -4,7 +4,7 @@
 use super::fixtures::*;
 use super::*;
 use switchboard_domain::Timestamp;
-use switchboard_domain::{PartyId, Platform, TicketId, TicketStatus};
+use switchboard_domain::{EventKind, PartyId, Platform, TicketId, TicketStatus};
 
 #[test]
 fn rules_and_the_default_category_sample() {

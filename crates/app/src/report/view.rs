@@ -1,13 +1,14 @@
 //! The view of a ticket: the parts of a stored ticket a report reads, and how they decode.
 //!
 //! Parts: [`TicketView`] (decoded straight from the store, or converted from a whole
-//! [`Ticket`]), with [`EventView`], [`SurveyView`] and [`SlaView`]; [`EventKind`], the
-//! kinds of events a report counts. Everything else in the report tree reads tickets
+//! [`Ticket`]), with [`EventView`] (its kind is the domain's [`EventKind`]), [`SurveyView`]
+//! and [`SlaView`]. Everything else in the report tree reads tickets
 //! through these types, so this file imports nothing from its siblings.
 
 use serde::Deserialize;
 use switchboard_domain::{
-    Agent, Category, PartyId, Priority, Resolution, Ticket, TicketId, TicketStatus, Timestamp,
+    Agent, Category, EventKind, PartyId, Priority, Resolution, Ticket, TicketId, TicketStatus,
+    Timestamp,
 };
 
 /// The parts of a ticket a report reads. Decoding only these (event details, the chat,
@@ -59,54 +60,12 @@ pub struct TicketView {
 pub struct EventView {
     /// When.
     pub at: Timestamp,
-    /// Which kind, as far as reports care.
+    /// Which kind: the domain's enum, so that the report and the desk read one list of
+    /// kinds (decoding a known kind allocates nothing).
     pub kind: EventKind,
     /// The person who did it, if a person did.
     #[serde(default)]
     pub by: Option<String>,
-}
-
-/// The kinds of events reports count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    /// `reopened`.
-    Reopened,
-    /// `resolved`.
-    Resolved,
-    /// `claimed`.
-    Claimed,
-    /// `category`: the category changed.
-    Category,
-    /// Anything else.
-    Other,
-}
-
-impl EventKind {
-    fn of(s: &str) -> EventKind {
-        match s {
-            "reopened" => EventKind::Reopened,
-            "resolved" => EventKind::Resolved,
-            "claimed" => EventKind::Claimed,
-            "category" => EventKind::Category,
-            _ => EventKind::Other,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for EventKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EventKind, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = EventKind;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an event kind")
-            }
-            fn visit_str<E>(self, s: &str) -> Result<EventKind, E> {
-                Ok(EventKind::of(s))
-            }
-        }
-        d.deserialize_str(V)
-    }
 }
 
 /// What a report reads of a survey.
@@ -152,7 +111,7 @@ impl From<&Ticket> for TicketView {
                 .iter()
                 .map(|e| EventView {
                     at: e.at,
-                    kind: EventKind::of(&e.kind),
+                    kind: e.kind.clone(),
                     by: e.by.clone(),
                 })
                 .collect(),
