@@ -19,6 +19,9 @@ use switchboard_desk::{OutboxId, Store};
 use switchboard_domain::{BoxFuture, Outbound};
 use tokio::sync::{Notify, mpsc, watch};
 
+// The in-flight set of ids is consistent after every operation: a poisoned lock is fine.
+use crate::sync::lock;
+
 /// Why a delivery did not happen (each channel sorts its platform's errors into these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
@@ -106,11 +109,6 @@ pub struct Dispatcher {
     /// Rung after commits, so that replies go out at once instead of at the next tick.
     pub wake: Arc<Notify>,
     in_flight: Arc<Mutex<HashSet<OutboxId>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A set of ids: consistent after every operation.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Dispatcher {

@@ -10,6 +10,8 @@
 //! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`].
 //! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
 //! - [`secret`]: [`Secret`], a token that `Debug` never prints.
+//! - [`rng`]: [`rng::Rng`], the deterministic generator of tests, benchmarks and synthetic
+//!   history (not for security).
 //! - [`metrics`]: the formulas reports use (CSAT, NPS, satisfaction index, percentiles,
 //!   churn, the logistic churn-risk model, customer lifetime value).
 //!
@@ -26,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub mod ids;
 pub mod io;
 pub mod metrics;
+pub mod rng;
 pub mod secret;
 pub mod ticket;
 
