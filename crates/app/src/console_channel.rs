@@ -1,7 +1,7 @@
 //! The console as a channel of the running service: lines typed on standard input are
 //! updates, the messages the desk sends are transcript lines on standard output. It is
 //! started like the Telegram and Discord channels, in the same runtime
-//! ([`crate::serve::run_with`]): the same host (desk, store, group commit), the same
+//! ([`crate::serve::run_with`], which starts it): the same host (desk, store, group commit), the same
 //! dispatcher, due-job ticker, rules watcher and admin endpoint.
 //!
 //! Parts:
@@ -27,12 +27,11 @@ use switchboard_domain::{Host, Outbound};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 
+use crate::clock::now;
 use crate::config::Settings;
 use crate::console::{Line, Transcript, parse_line};
 use crate::dispatch::{Channel, Delivery, Sending};
 use crate::reload::ReloadEvent;
-use crate::runtime::now;
-use crate::serve::Started;
 use crate::sync::lock;
 
 /// Lines of input as they arrive; `None` (the sender dropped) is the end of input.
@@ -239,8 +238,9 @@ impl Reader {
 
 /// Starts the console channel: shows the greeting, then reads lines into `host` until the
 /// input ends (then `io.ended` is told) or `shutdown`. A failure it cannot go on after
-/// (the input or the screen broke, the store failed) goes to `fatal`.
-pub(crate) async fn start(
+/// (the input or the screen broke, the store failed) goes to `fatal`. Returns the channel
+/// and the reading task.
+pub async fn start(
     settings: Arc<Settings>,
     io: ConsoleIo,
     store: Arc<dyn Store>,
@@ -248,7 +248,7 @@ pub(crate) async fn start(
     mut reloads: broadcast::Receiver<ReloadEvent>,
     shutdown: watch::Receiver<bool>,
     fatal: mpsc::UnboundedSender<String>,
-) -> Result<Started> {
+) -> Result<(Arc<ConsoleChannel>, tokio::task::JoinHandle<()>)> {
     let screen = Arc::new(Screen(tokio::sync::Mutex::new(io.output)));
     let transcript = Arc::new(Mutex::new(Transcript::new()));
     let shown = Arc::new(Notify::new());
@@ -297,10 +297,7 @@ pub(crate) async fn start(
             }
         }
     });
-    Ok(Started {
-        channel,
-        tasks: vec![task],
-    })
+    Ok((channel, task))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Parts:
 //! - [`admin`]: the running service's admin endpoint (health, reads for `tickets`).
 //! - [`cli`]: the command line (clap).
+//! - [`clock`]: the real clock.
 //! - [`config`]: configuration in two phases (raw serde structs, then validated
 //!   [`config::Settings`]); the embedded defaults.
 //! - [`prompts`]: every user-facing sentence by key and locale, with fallback to `en`.
@@ -43,6 +44,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod admin;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod console;

@@ -1,35 +1,22 @@
 //! The running service on the real clock: which channels it runs with, and when it stops.
 //!
 //! Parts:
-//! - [`now`]: the real clock.
 //! - [`shutdown_on_signal`]: Ctrl-C and SIGTERM as one shutdown signal.
 //! - [`run`]: `switchboard run`: the chat channels when one is enabled, else the console on
 //!   standard input and output; either way the one runtime of [`crate::serve::run_with`]
 //!   (desk and store, dispatcher, due jobs, rules watcher, admin endpoint).
 //! - [`run_console`]: the console channel over any reader and writer (tests, embedding).
-//! - [`start_admin`]: the admin endpoint, when one is configured.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
-use switchboard_desk::Store;
-use switchboard_domain::Timestamp;
 use switchboard_store::SledStore;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
 use crate::config::Settings;
 use crate::console_channel::{ConsoleIo, Lines, lines_of, stdin_lines};
-
-/// The real clock.
-pub fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
-}
 
 /// A shutdown signal that becomes `true` on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what
 /// `kill`, systemd and container runtimes send). Must be called inside a tokio runtime.
@@ -140,29 +127,4 @@ where
     let r = crate::serve::run_with(settings, store, data_dir, None, Some(io), stopped).await;
     forward.abort();
     r
-}
-
-/// Starts the admin endpoint when one is configured. A failure is logged: the endpoint is
-/// a convenience, not a reason to stop serving customers.
-pub async fn start_admin(
-    settings: &Settings,
-    store: Arc<dyn Store>,
-    data_dir: &Path,
-    shutdown: watch::Receiver<bool>,
-) -> Option<tokio::task::JoinHandle<()>> {
-    let listen = settings.config.admin.listen.clone();
-    if listen.is_empty() {
-        return None;
-    }
-    let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    match crate::admin::serve(&listen, store, data.display().to_string(), shutdown).await {
-        Ok((addr, task)) => {
-            tracing::info!(%addr, "admin endpoint listening");
-            Some(task)
-        }
-        Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "no admin endpoint");
-            None
-        }
-    }
 }

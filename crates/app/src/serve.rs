@@ -1,6 +1,7 @@
-//! The running service with chat channels (Telegram, Discord, or both): updates in, the
-//! desk and the store, the outbox out (the dispatcher, routing each message to its
-//! channel), due jobs, the admin endpoint and live rule reloading.
+//! The running service with chat channels (Telegram, Discord, or both) or the console
+//! ([`crate::console_channel`]): updates in, the desk and the store, the outbox out (the
+//! dispatcher, routing each message to its channel), due jobs, the admin endpoint and live
+//! rule reloading, all started here whatever the channels.
 //!
 //! One staff space: on Discord when `[discord] staff_channel_id` is set, else on Telegram
 //! (`[telegram] staff_chat_id`). Customers may be on either platform whatever the staff
@@ -16,9 +17,9 @@ use switchboard_domain::{BoxFuture, Host, Inbound};
 use switchboard_store::{GroupCommit, SledStore};
 use tokio::sync::{Notify, broadcast, watch};
 
+use crate::clock::now;
 use crate::config::Settings;
 use crate::dispatch::{Channel, Channels, Dispatcher, Durable};
-use crate::runtime::now;
 use crate::service::Service;
 
 /// The desk and the store as the adapters see them.
@@ -141,7 +142,7 @@ pub async fn run_with(
     let mut tasks = Vec::new();
     let (events, _) = broadcast::channel(16);
     if let Some(io) = console {
-        let s = crate::console_channel::start(
+        let (channel, task) = crate::console_channel::start(
             settings.clone(),
             io,
             dyn_store.clone(),
@@ -151,8 +152,8 @@ pub async fn run_with(
             fatal_tx.clone(),
         )
         .await?;
-        channels.push(s.channel);
-        tasks.extend(s.tasks);
+        channels.push(channel);
+        tasks.push(task);
     }
     if settings.config.telegram.enabled {
         let s = crate::telegram::start(
@@ -192,8 +193,7 @@ pub async fn run_with(
         events,
         shutdown.clone(),
     );
-    let admin =
-        crate::runtime::start_admin(&settings, dyn_store.clone(), data_dir, shutdown.clone()).await;
+    let admin = crate::admin::start(&settings, dyn_store.clone(), data_dir, shutdown.clone()).await;
     let dispatching = tokio::spawn(dispatcher.run(shutdown.clone()));
     // Due jobs (self-service timeouts, SLA checks, surveys) through the same path.
     {

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::cli::CustomersCommand;
-use crate::{customers, dates, report, runtime, tickets};
+use crate::{clock, customers, dates, report, tickets};
 
 use super::{data_dir, load_or_report};
 
@@ -23,7 +23,7 @@ pub fn run(
         return Ok(1);
     };
     let dir = |d: &crate::cli::DataArgs| data_dir(&settings, d.data.as_deref());
-    let now = runtime::now();
+    let now = clock::now();
     match cmd {
         CustomersCommand::Import { file, data } => {
             let store = tickets::open_or_create(&dir(data))?;

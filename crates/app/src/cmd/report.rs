@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::cli::ReportArgs;
-use crate::{report, runtime, tickets};
+use crate::{clock, report, tickets};
 
 use super::{data_dir, load_or_report};
 
@@ -23,7 +23,7 @@ pub fn run(
         return Ok(1);
     };
     let dir = data_dir(&settings, args.data.data.as_deref());
-    let now = runtime::now();
+    let now = clock::now();
     let parse = |s: &str| report::parse_when(s, now);
     let since = match parse(&args.since) {
         Ok(t) => t,
