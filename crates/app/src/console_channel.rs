@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use switchboard_desk::Store;
+use switchboard_domain::sync::lock;
 use switchboard_domain::{Host, Outbound};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{Notify, broadcast, mpsc, watch};
@@ -32,7 +33,6 @@ use crate::config::Settings;
 use crate::console::{Line, Transcript, parse_line};
 use crate::dispatch::{Channel, Delivery, Sending};
 use crate::reload::ReloadEvent;
-use crate::sync::lock;
 
 /// Lines of input as they arrive; `None` (the sender dropped) is the end of input.
 pub type Lines = mpsc::Receiver<io::Result<String>>;

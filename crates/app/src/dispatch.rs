@@ -17,10 +17,9 @@ use std::time::Duration;
 
 use switchboard_desk::{OutboxId, Store};
 use switchboard_domain::{BoxFuture, Outbound};
-use tokio::sync::{Notify, mpsc, watch};
-
 // The in-flight set of ids is consistent after every operation: a poisoned lock is fine.
-use crate::sync::lock;
+use switchboard_domain::sync::lock;
+use tokio::sync::{Notify, mpsc, watch};
 
 /// Why a delivery did not happen (each channel sorts its platform's errors into these).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,7 +29,6 @@
 //!   charts; [`risk`]: churn-risk scores and lifetime value.
 //! - [`customers`]: `switchboard customers import|block|unblock|show`.
 //! - [`dates`]: calendar-date arithmetic in UTC (jiff).
-//! - [`sync`]: taking a lock whose holder panicked.
 //!
 //! `main.rs` only parses arguments, sets up logging and dispatches to [`cmd`].
 
@@ -63,6 +62,5 @@ pub mod risk;
 pub mod runtime;
 pub mod serve;
 pub mod service;
-pub mod sync;
 pub mod telegram;
 pub mod tickets;
