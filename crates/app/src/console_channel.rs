@@ -211,24 +211,20 @@ impl Reader {
         }
     }
 
-    /// The news of a reload, as the console shows it.
+    /// The news of a reload, as the console shows it (a line, or a line and the problems).
     fn reload_news(&self, ev: ReloadEvent) -> String {
         let (p, locale) = (
             &self.settings.prompts,
             &self.settings.config.general.default_locale,
         );
         match ev {
-            ReloadEvent::Reloaded { file, .. } => format!(
-                "{}\n",
+            ReloadEvent::Reloaded { file, .. } => {
                 p.get(locale, "console.rules_reloaded", &[("file", &file)])
-            ),
+            }
             ReloadEvent::Refused { file, problems } => {
-                let mut s = format!(
-                    "{}\n",
-                    p.get(locale, "console.rules_refused", &[("file", &file)])
-                );
+                let mut s = p.get(locale, "console.rules_refused", &[("file", &file)]);
                 for problem in problems {
-                    s.push_str(&format!("{problem}\n"));
+                    s.push_str(&format!("\n{problem}"));
                 }
                 s
             }
@@ -285,10 +281,7 @@ pub async fn start(
                     Some(Err(e)) => Err(format!("cannot read the console's input: {e}")),
                     Some(Ok(line)) => reader.line(&line).await,
                 },
-                Ok(ev) = reloads.recv() => {
-                    let news = reader.reload_news(ev);
-                    reader.say(news.trim_end_matches('\n')).await
-                }
+                Ok(ev) = reloads.recv() => reader.say(&reader.reload_news(ev)).await,
                 _ = shutdown.changed() => return,
             };
             if let Err(e) = step {
