@@ -153,20 +153,20 @@ pub async fn serve(
     Ok((addr, task))
 }
 
-/// Starts the admin endpoint when one is configured. A failure is logged: the endpoint is
-/// a convenience, not a reason to stop serving customers.
+/// Starts the admin endpoint when one is configured (`listen` is `[admin] listen`; empty
+/// for none). A failure is logged: the endpoint is a convenience, not a reason to stop
+/// serving customers.
 pub async fn start(
-    settings: &crate::config::Settings,
+    listen: &str,
     store: Arc<dyn Store>,
     data_dir: &std::path::Path,
     shutdown: watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
-    let listen = settings.config.admin.listen.clone();
     if listen.is_empty() {
         return None;
     }
     let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    match serve(&listen, store, data.display().to_string(), shutdown).await {
+    match serve(listen, store, data.display().to_string(), shutdown).await {
         Ok((addr, task)) => {
             tracing::info!(%addr, "admin endpoint listening");
             Some(task)

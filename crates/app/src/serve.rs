@@ -193,7 +193,13 @@ pub async fn run_with(
         events,
         shutdown.clone(),
     );
-    let admin = crate::admin::start(&settings, dyn_store.clone(), data_dir, shutdown.clone()).await;
+    let admin = crate::admin::start(
+        &settings.config.admin.listen,
+        dyn_store.clone(),
+        data_dir,
+        shutdown.clone(),
+    )
+    .await;
     let dispatching = tokio::spawn(dispatcher.run(shutdown.clone()));
     // Due jobs (self-service timeouts, SLA checks, surveys) through the same path.
     {
