@@ -24,6 +24,7 @@ use switchboard::config::Settings;
 use switchboard::demo;
 use switchboard::service::Service;
 use switchboard_desk::{Event, Store};
+use switchboard_domain::rng::Rng;
 use switchboard_domain::{
     ChatId, Inbound, Millis, PartyId, Place, Platform, Sender, TicketId, Timestamp, UpdateKey, What,
 };
@@ -66,21 +67,6 @@ const AGENT_REPLIES: &[&str] = &[
     "Thanks for waiting. I've escalated it to the warehouse team.",
     "I've issued the refund; it should arrive in 5 to 10 business days.",
 ];
-
-/// A small deterministic generator (xorshift64*), so that every run plays the same mix.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// One customer's remaining script.
 struct Script {
@@ -144,17 +130,17 @@ fn agent_event(n: usize, agent: u64, ticket: TicketId, what: What, at: Timestamp
 }
 
 fn new_script(rng: &mut Rng, customer: u64) -> Script {
-    let mut steps = vec![Step::Open(rng.below(OPENERS.len()))];
-    let follow_ups = 3 + rng.below(3);
-    let agent = (rng.below(3) == 0).then(|| 1 + rng.below(20) as u64);
+    let mut steps = vec![Step::Open(rng.index(OPENERS.len()))];
+    let follow_ups = 3 + rng.index(3);
+    let agent = (rng.index(3) == 0).then(|| 1 + rng.index(20) as u64);
     for i in 0..follow_ups {
-        steps.push(Step::FollowUp(rng.below(FOLLOW_UPS.len())));
+        steps.push(Step::FollowUp(rng.index(FOLLOW_UPS.len())));
         if let Some(a) = agent {
             if i == 0 {
                 steps.push(Step::Claim(a));
             }
             if i == 0 || i == 2 {
-                steps.push(Step::AgentReply(a, rng.below(AGENT_REPLIES.len())));
+                steps.push(Step::AgentReply(a, rng.index(AGENT_REPLIES.len())));
             }
         }
     }
@@ -169,7 +155,7 @@ fn new_script(rng: &mut Rng, customer: u64) -> Script {
 /// `n` events: [`ACTIVE`] customers write at once, in random order; one that is done is
 /// replaced by a new one. Tickets are numbered in opening order (a fresh store).
 fn workload(n: usize, start: Timestamp, seed: u64) -> Workload {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut next_customer = 0u64;
     let mut active: Vec<Script> = (0..ACTIVE)
         .map(|_| {
@@ -185,7 +171,7 @@ fn workload(n: usize, start: Timestamp, seed: u64) -> Workload {
     };
     let mut now = start;
     while w.events.len() < n {
-        let slot = rng.below(active.len());
+        let slot = rng.index(active.len());
         let s = &mut active[slot];
         let Some(step) = s.steps.pop() else {
             next_customer += 1;
@@ -477,11 +463,11 @@ fn memory(settings: &Settings) {
     let mut n = 0usize;
     let mut open = |f: &Fixture, customer: u64, rng: &mut Rng| {
         let at = demo::demo_start().plus(Millis(n as i64 * 20));
-        let ev = customer_event(n, customer, OPENERS[rng.below(OPENERS.len())], at);
+        let ev = customer_event(n, customer, OPENERS[rng.index(OPENERS.len())], at);
         f.service.process(&ev, at).expect("the event is handled");
         n += 1;
     };
-    let mut rng = Rng(0xBEEF);
+    let mut rng = Rng::new(0xBEEF);
     for c in 0..200 {
         open(&f, 1_000_000 + c, &mut rng);
     }

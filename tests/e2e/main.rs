@@ -10,6 +10,8 @@
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
+//! - `signals`: `switchboard run` stops cleanly on SIGTERM and Ctrl-C with its standard
+//!   input still open.
 //! - `telegram`: the Telegram channel (the service runtime with the real teloxide client)
 //!   against the fake Bot API server of crates/testkit.
 //!
@@ -21,4 +23,5 @@ mod discord;
 mod lifecycle;
 mod race;
 mod reload;
+mod signals;
 mod telegram;

@@ -9,6 +9,9 @@
 //!
 //! It binds to the address in `[admin] listen` (loopback by default) and serves reads only:
 //! nothing here changes the store. Requests are small and bounded; anything else gets 400.
+//!
+//! Parts: [`start`] (the running service's: only when `[admin] listen` is set, and a
+//! failure to bind is logged, not fatal), [`serve`] (the server), [`get`] (the CLI's client).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -148,6 +151,31 @@ pub async fn serve(
         }
     });
     Ok((addr, task))
+}
+
+/// Starts the admin endpoint when one is configured (`listen` is `[admin] listen`; empty
+/// for none). A failure is logged: the endpoint is a convenience, not a reason to stop
+/// serving customers.
+pub async fn start(
+    listen: &str,
+    store: Arc<dyn Store>,
+    data_dir: &std::path::Path,
+    shutdown: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if listen.is_empty() {
+        return None;
+    }
+    let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    match serve(listen, store, data.display().to_string(), shutdown).await {
+        Ok((addr, task)) => {
+            tracing::info!(%addr, "admin endpoint listening");
+            Some(task)
+        }
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "no admin endpoint");
+            None
+        }
+    }
 }
 
 /// Fetches `path` from a running service's admin endpoint (a blocking client for the CLI).

@@ -1,5 +1,5 @@
 //! The command line: what each subcommand takes. Parsing only; the work is in
-//! [`crate::commands`].
+//! [`crate::cmd`], one module per subcommand.
 
 use std::path::PathBuf;
 
@@ -22,9 +22,11 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the service with the configured channels (Telegram when `[telegram]` is
-    /// enabled, else the console on standard input and output). The rules file is reloaded
-    /// when it changes.
+    /// Run the service with the configured channels: Telegram, Discord, or the console.
+    ///
+    /// Telegram when `[telegram]` is enabled, Discord when `[discord]` is (both when both
+    /// are), else the console on standard input and output. The rules file is reloaded when
+    /// it changes. Ctrl-C or SIGTERM stops it cleanly.
     Run(DataArgs),
     /// The numbers: volume, speed, SLA attainment, satisfaction, over a period.
     Report(ReportArgs),

@@ -15,6 +15,11 @@
 //! `bot -> customer NAME: TEXT [Button]`, `bot -> staff T-1: TEXT`, `bot -> staff: TEXT`.
 //! [`parse_script`] checks a whole script first, so a bad line stops it before anything
 //! runs, with its line number and what is wrong.
+//!
+//! Parts: [`Line`] and its parser; [`Transcript`], what turns lines into updates and
+//! messages into transcript lines; [`Console`], which plays lines synchronously (the demo,
+//! scripts); [`play_script`]. The console as a channel of the running service, on the real
+//! clock, is [`crate::console_channel`].
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -22,8 +27,8 @@ use std::io::Write;
 use anyhow::Result;
 use switchboard_desk::Event;
 use switchboard_domain::{
-    Button, ChatId, Destination, Inbound, Millis, PartyId, Place, Platform, Sender, TicketId,
-    Timestamp, UpdateKey, What,
+    Button, ChatId, Destination, Inbound, Millis, Outbound, PartyId, Place, Platform, Sender,
+    TicketId, Timestamp, UpdateKey, What,
 };
 
 use crate::service::Service;
@@ -171,9 +176,11 @@ struct WithButtons {
     buttons: Vec<Button>,
 }
 
-/// Plays console lines against a [`Service`].
-pub struct Console {
-    service: Service,
+/// What a console remembers between lines, to turn a line into an update and a message
+/// into a transcript line: who is who, which ticket each agent last acted on, which
+/// buttons were shown. Shared by the demo's player ([`Console`]) and the console channel
+/// of the running service ([`crate::console_channel`]).
+pub struct Transcript {
     /// The ticket each agent last acted on.
     agent_ticket: HashMap<String, TicketId>,
     /// Messages with buttons, oldest first.
@@ -184,16 +191,18 @@ pub struct Console {
     /// Unique per console run, so that update ids never repeat across runs on one store
     /// (the demo's simulated clock starts at the same instant every time).
     run_id: String,
-    /// Called after each commit to make it durable before anything is shown.
-    flush: Box<dyn Fn() -> Result<()> + Send>,
 }
 
-impl Console {
-    /// A console over `service`; `flush` makes a commit durable (the store's flush, or a
-    /// group-commit wait) and runs before any output of that commit is shown.
-    pub fn new(service: Service, flush: Box<dyn Fn() -> Result<()> + Send>) -> Console {
-        Console {
-            service,
+impl Default for Transcript {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Transcript {
+    /// A transcript with nothing shown yet.
+    pub fn new() -> Transcript {
+        Transcript {
             agent_ticket: HashMap::new(),
             with_buttons: Vec::new(),
             names: HashMap::new(),
@@ -205,7 +214,6 @@ impl Console {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_nanos())
             ),
-            flush,
         }
     }
 
@@ -250,15 +258,14 @@ impl Console {
         Err(format!("no message has a button `{label}`"))
     }
 
-    /// Plays one line at `now`, writing what the bot sent to `out`. A line that cannot be
-    /// played (no such button) is an `Err` with a sentence; nothing was changed then.
-    pub fn play(
+    /// The update `line` stands for at `now`: `Ok(None)` for `wait` (no update), an `Err`
+    /// with a sentence for a line that cannot be played (no such button).
+    pub fn inbound(
         &mut self,
         line: &Line,
         now: Timestamp,
-        out: &mut dyn Write,
-    ) -> Result<std::result::Result<(), String>> {
-        let inbound = |c: &mut Console, from: Sender, place: Place, what: What| Inbound {
+    ) -> std::result::Result<Option<Inbound>, String> {
+        let inbound = |c: &mut Transcript, from: Sender, place: Place, what: What| Inbound {
             key: c.next_key(),
             at: now,
             from,
@@ -266,10 +273,7 @@ impl Console {
             what,
         };
         let ev = match line {
-            Line::Wait(_) => {
-                self.service.run_due(now)?;
-                return self.deliver(out).map(Ok);
-            }
+            Line::Wait(_) => return Ok(None),
             Line::Customer { name, text } => {
                 let chat = ChatId::new(Platform::Console, name.as_str());
                 self.names.insert(chat.clone(), name.clone());
@@ -283,10 +287,7 @@ impl Console {
             Line::CustomerPress { name, label } => {
                 let chat = ChatId::new(Platform::Console, name.as_str());
                 let payload =
-                    match self.find_button(&Destination::Customer { chat: chat.clone() }, label) {
-                        Ok(p) => p,
-                        Err(e) => return Ok(Err(e)),
-                    };
+                    self.find_button(&Destination::Customer { chat: chat.clone() }, label)?;
                 inbound(
                     self,
                     Self::sender(name),
@@ -315,11 +316,7 @@ impl Console {
                 label,
                 ticket,
             } => {
-                let payload =
-                    match self.find_button(&Destination::Ticket { ticket: *ticket }, label) {
-                        Ok(p) => p,
-                        Err(e) => return Ok(Err(e)),
-                    };
+                let payload = self.find_button(&Destination::Ticket { ticket: *ticket }, label)?;
                 self.agent_ticket.insert(name.clone(), *ticket);
                 inbound(
                     self,
@@ -333,7 +330,79 @@ impl Console {
                 )
             }
         };
-        self.service.process(&Event::Inbound(ev), now)?;
+        Ok(Some(ev))
+    }
+
+    /// The transcript line of a message the bot sent (`bot -> customer ann: … [Yes]`),
+    /// remembering its buttons for later `presses`.
+    pub fn shown(&mut self, o: &Outbound) -> String {
+        let to = match &o.to {
+            Destination::Customer { chat } => format!(
+                "customer {}",
+                self.names
+                    .get(chat)
+                    .map_or(chat.id.as_str(), String::as_str)
+            ),
+            Destination::Ticket { ticket } => format!("staff {ticket}"),
+            Destination::StaffSpace => "staff".to_string(),
+        };
+        let text: Vec<&str> = o
+            .text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut line = format!("bot -> {to}: {}", text.join(" | "));
+        for b in &o.buttons {
+            line.push_str(&format!(" [{}]", b.label));
+        }
+        if !o.buttons.is_empty() {
+            self.with_buttons.push(WithButtons {
+                to: o.to.clone(),
+                buttons: o.buttons.clone(),
+            });
+        }
+        line
+    }
+}
+
+/// Plays console lines against a [`Service`], synchronously: each line's messages are
+/// shown before the next line is read (the demo and scripts, on a simulated clock).
+pub struct Console {
+    service: Service,
+    transcript: Transcript,
+    /// Called after each commit to make it durable before anything is shown.
+    flush: Box<dyn Fn() -> Result<()> + Send>,
+}
+
+impl Console {
+    /// A console over `service`; `flush` makes a commit durable (the store's flush, or a
+    /// group-commit wait) and runs before any output of that commit is shown.
+    pub fn new(service: Service, flush: Box<dyn Fn() -> Result<()> + Send>) -> Console {
+        Console {
+            service,
+            transcript: Transcript::new(),
+            flush,
+        }
+    }
+
+    /// Plays one line at `now`, writing what the bot sent to `out`. A line that cannot be
+    /// played (no such button) is an `Err` with a sentence; nothing was changed then.
+    pub fn play(
+        &mut self,
+        line: &Line,
+        now: Timestamp,
+        out: &mut dyn Write,
+    ) -> Result<std::result::Result<(), String>> {
+        match self.transcript.inbound(line, now) {
+            Err(e) => return Ok(Err(e)),
+            Ok(None) => {
+                self.service.run_due(now)?;
+            }
+            Ok(Some(ev)) => {
+                self.service.process(&Event::Inbound(ev), now)?;
+            }
+        }
         self.deliver(out)?;
         Ok(Ok(()))
     }
@@ -348,33 +417,7 @@ impl Console {
                 return Ok(());
             }
             for (id, o) in batch {
-                let to = match &o.to {
-                    Destination::Customer { chat } => format!(
-                        "customer {}",
-                        self.names
-                            .get(chat)
-                            .map_or(chat.id.as_str(), String::as_str)
-                    ),
-                    Destination::Ticket { ticket } => format!("staff {ticket}"),
-                    Destination::StaffSpace => "staff".to_string(),
-                };
-                let text: Vec<&str> = o
-                    .text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .collect();
-                let mut line = format!("bot -> {to}: {}", text.join(" | "));
-                for b in &o.buttons {
-                    line.push_str(&format!(" [{}]", b.label));
-                }
-                writeln!(out, "{line}")?;
-                if !o.buttons.is_empty() {
-                    self.with_buttons.push(WithButtons {
-                        to: o.to.clone(),
-                        buttons: o.buttons.clone(),
-                    });
-                }
+                writeln!(out, "{}", self.transcript.shown(&o))?;
                 self.service.store.ack_outbox(id)?;
             }
         }

@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use switchboard_desk::{OutboxId, Store};
 use switchboard_domain::{BoxFuture, Outbound};
+// The in-flight set of ids is consistent after every operation: a poisoned lock is fine.
+use switchboard_domain::sync::lock;
 use tokio::sync::{Notify, mpsc, watch};
 
 /// Why a delivery did not happen (each channel sorts its platform's errors into these).
@@ -106,11 +108,6 @@ pub struct Dispatcher {
     /// Rung after commits, so that replies go out at once instead of at the next tick.
     pub wake: Arc<Notify>,
     in_flight: Arc<Mutex<HashSet<OutboxId>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A set of ids: consistent after every operation.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Dispatcher {

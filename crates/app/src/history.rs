@@ -12,11 +12,13 @@ use std::io::Write;
 
 use anyhow::{Context as _, Result};
 use switchboard_desk::{Event, Transition};
+use switchboard_domain::rng::Rng;
 use switchboard_domain::{
     ChatId, Inbound, Millis, PartyId, Place, Platform, Sender, TicketId, TicketStatus, Timestamp,
     UpdateKey, What,
 };
 
+use crate::dates;
 use crate::service::Service;
 
 const OPENERS: &[&str] = &[
@@ -30,21 +32,6 @@ const OPENERS: &[&str] = &[
     "The app keeps crashing when I open the settings page",
     "我的快递三天没动了，请帮我查一下",
 ];
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 struct Player<'a> {
     service: &'a Service,
@@ -93,9 +80,9 @@ fn agent(k: u64) -> Sender {
 
 /// Plays `n` tickets ending at `end`; prints a line when done.
 pub fn seed(service: &Service, n: u64, end: Timestamp, out: &mut dyn Write) -> Result<()> {
-    let mut rng = Rng(0x5EED_0000_0000_0001 ^ n);
-    let span = Millis::hours(24 * 30).0;
-    let start = Timestamp(end.0 - span);
+    let mut rng = Rng::new(0x5EED_0000_0000_0001 ^ n);
+    let start = dates::days_before(end, 30)?;
+    let span = end.since(start).0;
     let step = span / n.max(1) as i64;
     let mut p = Player { service, n: 0 };
     let store = service.store.clone();
@@ -109,7 +96,7 @@ pub fn seed(service: &Service, n: u64, end: Timestamp, out: &mut dyn Write) -> R
         // Spread over the month by tickets opened so far.
         let k = store.last_ticket_id()? as i64;
         let mut at = Timestamp(start.0 + k * step + rng.below(step.max(1) as u64) as i64);
-        let hour = (at.0 / 3_600_000).rem_euclid(24);
+        let hour = dates::utc_hour(at)?;
         if hour < 7 {
             at = at.plus(Millis::hours(8 - hour));
         }
@@ -216,14 +203,11 @@ pub fn seed(service: &Service, n: u64, end: Timestamp, out: &mut dyn Write) -> R
     }
     store.commit(&batch)?;
     store.flush()?;
-    let day = |t: Timestamp| t.to_rfc3339().chars().take(10).collect::<String>();
+    let (first, last) = (dates::utc_date(start)?, dates::utc_date(end)?);
     writeln!(
         out,
-        "{n} tickets of history seeded from {} to {}; see them with `switchboard report --since {} --until {} --data DIR`",
-        day(start),
-        day(end),
-        day(start),
-        day(end.plus(Millis::hours(24))),
+        "{n} tickets of history seeded from {first} to {last}; see them with `switchboard report --since {first} --until {} --data DIR`",
+        dates::utc_date(dates::days_after(end, 1)?)?,
     )?;
     Ok(())
 }

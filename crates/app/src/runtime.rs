@@ -1,152 +1,130 @@
-//! The running service: the configured channels (today, the console on standard input and
-//! output) on the real clock, with the scheduler for due jobs and live rule reloading.
-//! The Telegram and Discord adapters plug in here as they arrive.
+//! The running service on the real clock: which channels it runs with, and when it stops.
+//!
+//! Parts:
+//! - [`shutdown_on_signal`]: Ctrl-C and SIGTERM as one shutdown signal.
+//! - [`run`]: `switchboard run`: the chat channels when one is enabled, else the console on
+//!   standard input and output; either way the one runtime of [`crate::serve::run_with`]
+//!   (desk and store, dispatcher, due jobs, rules watcher, admin endpoint).
+//! - [`run_console`]: the console channel over any reader and writer (tests, embedding).
 
-use std::io::Write as _;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
-use switchboard_desk::Store;
-use switchboard_domain::Timestamp;
-use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::{broadcast, watch};
+use switchboard_store::SledStore;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
 
 use crate::config::Settings;
-use crate::console::{Console, Line, parse_line};
-use crate::reload::{self, ReloadEvent};
+use crate::console_channel::{ConsoleIo, Lines, lines_of, stdin_lines};
 
-/// The real clock.
-pub fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
-}
-
-/// Turns an interactive line into a console line: the script syntax, or plain text, which
-/// is a message from the customer `you`.
-fn interactive(line: &str) -> std::result::Result<Option<Line>, String> {
-    let first = line.split_whitespace().next().unwrap_or("");
-    match parse_line(line) {
-        Ok(Some(Line::Wait(_))) => {
-            Err("`wait` is for scripts: the console runs on the real clock".into())
+/// A shutdown signal that becomes `true` on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what
+/// `kill`, systemd and container runtimes send). Must be called inside a tokio runtime.
+pub fn shutdown_on_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let ctrl_c = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                // No handler could be installed: never fire on this one.
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        let term = async {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C still stops");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term => {}
         }
-        Err(e) if matches!(first, "customer" | "agent" | "wait") => Err(e),
-        Err(_) => Ok(Some(Line::Customer {
-            name: "you".into(),
-            text: line.trim().to_string(),
-        })),
-        ok => ok,
-    }
+        let _ = tx.send(true);
+        // Keep the sender: a dropped sender would read as a second signal.
+        std::future::pending::<()>().await;
+    });
+    rx
 }
 
-/// Starts the admin endpoint when one is configured. A failure is logged: the endpoint is
-/// a convenience, not a reason to stop serving customers.
-pub async fn start_admin(
-    settings: &Settings,
-    store: Arc<dyn Store>,
-    data_dir: &std::path::Path,
+/// `switchboard run`: the service with the configured channels until `shutdown`: the chat
+/// channels when Telegram or Discord is enabled, else the console on standard input and
+/// output (which also stops at the end of input). `config_dir` resolves `token_file`s.
+pub async fn run(
+    settings: Settings,
+    store: Arc<SledStore>,
+    data_dir: &Path,
+    config_dir: Option<&Path>,
     shutdown: watch::Receiver<bool>,
-) -> Option<tokio::task::JoinHandle<()>> {
-    let listen = settings.config.admin.listen.clone();
-    if listen.is_empty() {
-        return None;
+) -> Result<()> {
+    if settings.config.telegram.enabled || settings.config.discord.enabled {
+        return crate::serve::run(settings, store, data_dir, config_dir, shutdown).await;
     }
-    let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    match crate::admin::serve(&listen, store, data.display().to_string(), shutdown).await {
-        Ok((addr, task)) => {
-            tracing::info!(%addr, "admin endpoint listening");
-            Some(task)
-        }
-        Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "no admin endpoint");
-            None
-        }
-    }
+    run_console_lines(
+        settings,
+        store,
+        data_dir,
+        stdin_lines(),
+        tokio::io::stdout(),
+        shutdown,
+    )
+    .await
 }
 
 /// Runs the console channel over `store` until `input` ends or `shutdown` fires.
 pub async fn run_console<R, W>(
     settings: Settings,
-    store: Arc<dyn Store>,
-    data_dir: &std::path::Path,
+    store: Arc<SledStore>,
+    data_dir: &Path,
     input: R,
-    mut output: W,
+    output: W,
+    shutdown: watch::Receiver<bool>,
+) -> Result<()>
+where
+    R: AsyncRead + Send + Unpin + 'static,
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    run_console_lines(settings, store, data_dir, lines_of(input), output, shutdown).await
+}
+
+/// Runs the console channel over `store` with the lines of `input` until they end or
+/// `shutdown` fires.
+async fn run_console_lines<W>(
+    settings: Settings,
+    store: Arc<SledStore>,
+    data_dir: &Path,
+    input: Lines,
+    output: W,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<()>
 where
-    R: tokio::io::AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
+    W: AsyncWrite + Send + Unpin + 'static,
 {
-    let settings = Arc::new(settings);
-    let service = crate::demo::service(&settings, store.clone());
-    let live = service.rules.clone();
-    let (events, mut event_rx) = broadcast::channel(16);
-    let watcher = reload::spawn_watcher(settings.clone(), live, events, shutdown.clone());
-    let admin = start_admin(&settings, store.clone(), data_dir, shutdown.clone()).await;
-    let flush_store = store.clone();
-    let mut console = Console::new(service.clone(), Box::new(move || Ok(flush_store.flush()?)));
-    output
-        .write_all(
-            format!(
-                "{}\n",
-                settings.prompts.get(
-                    &settings.config.general.default_locale,
-                    "console.greeting",
-                    &[]
-                )
-            )
-            .as_bytes(),
-        )
-        .await?;
-    output.flush().await?;
-    let mut lines = BufReader::new(input).lines();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let mut buf = Vec::new();
-        tokio::select! {
-            line = lines.next_line() => {
-                let Some(line) = line? else { break };
-                match interactive(&line) {
-                    Ok(None) => {}
-                    Ok(Some(l)) => {
-                        if let Err(e) = console.play(&l, now(), &mut buf)? {
-                            writeln!(buf, "{e}")?;
-                        }
-                    }
-                    Err(e) => writeln!(buf, "{e}")?,
-                }
-            }
-            _ = tick.tick() => {
-                if service.run_due(now())? > 0 {
-                    console.deliver(&mut buf)?;
-                }
-            }
-            Ok(ev) = event_rx.recv() => {
-                let locale = &settings.config.general.default_locale;
-                match ev {
-                    ReloadEvent::Reloaded { file, .. } => writeln!(buf, "{}", settings.prompts.get(locale, "console.rules_reloaded", &[("file", &file)]))?,
-                    ReloadEvent::Refused { file, problems } => {
-                        writeln!(buf, "{}", settings.prompts.get(locale, "console.rules_refused", &[("file", &file)]))?;
-                        for p in problems { writeln!(buf, "{p}")?; }
-                    }
-                }
-            }
-            _ = shutdown.changed() => break,
-        }
-        if !buf.is_empty() {
-            output.write_all(&buf).await?;
-            output.flush().await?;
-        }
-    }
-    if let Some(w) = watcher {
-        w.abort();
-    }
-    if let Some(a) = admin {
-        a.abort();
-    }
-    store.flush()?;
-    Ok(())
+    // The service stops on the caller's signal or at the end of the console's input.
+    let (stop, stopped) = watch::channel(false);
+    let stop = Arc::new(stop);
+    let forward = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            // A dropped sender stops the service too, as it always has.
+            let _ = shutdown.changed().await;
+            let _ = stop.send(true);
+        })
+    };
+    let io = ConsoleIo {
+        input,
+        output: Box::new(output),
+        ended: stop,
+    };
+    let r = crate::serve::run_with(settings, store, data_dir, None, Some(io), stopped).await;
+    forward.abort();
+    r
 }

@@ -1,6 +1,7 @@
-//! The running service with chat channels (Telegram, Discord, or both): updates in, the
-//! desk and the store, the outbox out (the dispatcher, routing each message to its
-//! channel), due jobs, the admin endpoint and live rule reloading.
+//! The running service with chat channels (Telegram, Discord, or both) or the console
+//! ([`crate::console_channel`]): updates in, the desk and the store, the outbox out (the
+//! dispatcher, routing each message to its channel), due jobs, the admin endpoint and live
+//! rule reloading, all started here whatever the channels.
 //!
 //! One staff space: on Discord when `[discord] staff_channel_id` is set, else on Telegram
 //! (`[telegram] staff_chat_id`). Customers may be on either platform whatever the staff
@@ -16,9 +17,9 @@ use switchboard_domain::{BoxFuture, Host, Inbound};
 use switchboard_store::{GroupCommit, SledStore};
 use tokio::sync::{Notify, broadcast, watch};
 
+use crate::clock::now;
 use crate::config::Settings;
 use crate::dispatch::{Channel, Channels, Dispatcher, Durable};
-use crate::runtime::now;
 use crate::service::Service;
 
 /// The desk and the store as the adapters see them.
@@ -97,14 +98,35 @@ pub async fn run(
     config_dir: Option<&Path>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
-    let space = staff_space(&settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+    run_with(settings, store, data_dir, config_dir, None, shutdown).await
+}
+
+/// Runs the service until `shutdown` with the enabled chat channels and, when given, the
+/// console channel: every channel in the one runtime (the due-job ticker, the rules
+/// watcher and the admin endpoint start here, once).
+pub async fn run_with(
+    settings: Settings,
+    store: Arc<SledStore>,
+    data_dir: &Path,
+    config_dir: Option<&Path>,
+    console: Option<crate::console_channel::ConsoleIo>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let chats = settings.config.telegram.enabled || settings.config.discord.enabled;
+    let space = if chats {
+        Some(staff_space(&settings).map_err(|e| anyhow::anyhow!("{e}"))?)
+    } else {
+        None
+    };
     // Everything stops on the caller's shutdown, or when a channel fails for good (a
     // Discord gateway that refuses the token or the intents): then the service ends with
     // that error instead of running deaf.
     let outer = shutdown;
     let (stop_tx, shutdown) = watch::channel(false);
     let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel::<String>();
-    tracing::info!(staff_space = space, "starting");
+    if let Some(space) = space {
+        tracing::info!(staff_space = space, "starting");
+    }
     let settings = Arc::new(settings);
     let dyn_store: Arc<dyn Store> = store.clone();
     let service = crate::demo::service(&settings, dyn_store.clone());
@@ -118,6 +140,21 @@ pub async fn run(
     });
     let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
     let mut tasks = Vec::new();
+    let (events, _) = broadcast::channel(16);
+    if let Some(io) = console {
+        let (channel, task) = crate::console_channel::start(
+            settings.clone(),
+            io,
+            dyn_store.clone(),
+            host.clone(),
+            events.subscribe(),
+            shutdown.clone(),
+            fatal_tx.clone(),
+        )
+        .await?;
+        channels.push(channel);
+        tasks.push(task);
+    }
     if settings.config.telegram.enabled {
         let s = crate::telegram::start(
             &settings,
@@ -150,15 +187,19 @@ pub async fn run(
         wake.clone(),
     );
 
-    let (events, _) = broadcast::channel(16);
     let watcher = crate::reload::spawn_watcher(
         settings.clone(),
         service.rules.clone(),
         events,
         shutdown.clone(),
     );
-    let admin =
-        crate::runtime::start_admin(&settings, dyn_store.clone(), data_dir, shutdown.clone()).await;
+    let admin = crate::admin::start(
+        &settings.config.admin.listen,
+        dyn_store.clone(),
+        data_dir,
+        shutdown.clone(),
+    )
+    .await;
     let dispatching = tokio::spawn(dispatcher.run(shutdown.clone()));
     // Due jobs (self-service timeouts, SLA checks, surveys) through the same path.
     {

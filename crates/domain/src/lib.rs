@@ -11,6 +11,9 @@
 //!   the audit trail's [`TicketEvent`] and its [`EventKind`].
 //! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
 //! - [`secret`]: [`Secret`], a token that `Debug` never prints.
+//! - [`sync`]: taking a lock whose holder panicked, for data no panic leaves half-changed.
+//! - [`rng`]: [`rng::Rng`], the deterministic generator of tests, benchmarks and synthetic
+//!   history (not for security).
 //! - [`metrics`]: the formulas reports use (CSAT, NPS, satisfaction index, percentiles,
 //!   churn, the logistic churn-risk model, customer lifetime value).
 //!
@@ -27,7 +30,9 @@ use serde::{Deserialize, Serialize};
 pub mod ids;
 pub mod io;
 pub mod metrics;
+pub mod rng;
 pub mod secret;
+pub mod sync;
 pub mod ticket;
 
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
