@@ -175,7 +175,7 @@ fn ticket_json<'a>(t: &'a Ticket, messages: Option<&'a [Message]>) -> TicketJson
                 .iter()
                 .map(|e| EventJson {
                     at: e.at.to_rfc3339(),
-                    kind: &e.kind,
+                    kind: e.kind.as_str(),
                     by: e.by.as_deref(),
                     detail: &e.detail,
                 })

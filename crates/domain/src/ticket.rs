@@ -239,15 +239,6 @@ impl std::str::FromStr for EventKind {
     }
 }
 
-/// Reads as its stored word, so code written when the kind was a `String` (`&e.kind` where
-/// a `&str` is wanted, `e.kind.len()`) keeps working.
-impl std::ops::Deref for EventKind {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl AsRef<str> for EventKind {
     fn as_ref(&self) -> &str {
         self.as_str()
