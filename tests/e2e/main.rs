@@ -10,6 +10,8 @@
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
+//! - `self_service`: a customer who writes again after an automatic answer reaches the
+//!   staff group at once, through the fake Telegram.
 //! - `telegram`: the Telegram channel (the service runtime with the real teloxide client)
 //!   against the fake Bot API server of crates/testkit.
 //!
@@ -21,4 +23,5 @@ mod discord;
 mod lifecycle;
 mod race;
 mod reload;
+mod self_service;
 mod telegram;
