@@ -674,6 +674,65 @@ fn the_timeout_after_a_handover_by_text_does_nothing() {
 }
 
 #[test]
+fn a_file_instead_of_a_press_hands_over_and_reaches_the_thread_but_an_edit_does_not() {
+    let mut s = Sim::new();
+    let id = answered(&mut s, "ann");
+    let chat = ChatId::new(Platform::Console, "ann");
+    let inb = s.inbound(
+        Sim::sender("ann"),
+        Place::Customer { chat: chat.clone() },
+        What::Media(Attachment {
+            kind: MediaKind::Photo,
+            file: "telegram:AgAD2".into(),
+            caption: Some("this is what I see".into()),
+        }),
+    );
+    s.apply(Event::Inbound(inb));
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    assert_eq!(handoffs(&s, id), ["new_detail"]);
+    let sent = s.take_sent();
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    assert!(
+        sent[1].contains("\nann: [photo] this is what I see\n"),
+        "{sent:#?}"
+    );
+    assert_eq!(
+        sent[2],
+        "staff T-1: ann: [photo] this is what I see <photo telegram:AgAD2>"
+    );
+
+    // An edit of the request while the question waits is kept, not read as an answer.
+    let id = answered(&mut s, "bob");
+    let chat = ChatId::new(Platform::Console, "bob");
+    let inb = s.inbound(
+        Sim::sender("bob"),
+        Place::Customer { chat },
+        What::Edit {
+            of: "console:1".into(),
+            text: "I forgot my password again".into(),
+        },
+    );
+    s.apply(Event::Inbound(inb));
+    assert_eq!(
+        s.store.ticket(id).unwrap().unwrap().status,
+        TicketStatus::SelfService
+    );
+    assert!(s.take_sent().is_empty());
+    // Unless the edit asks for a person.
+    let chat = ChatId::new(Platform::Console, "bob");
+    let inb = s.inbound(
+        Sim::sender("bob"),
+        Place::Customer { chat },
+        What::Edit {
+            of: "console:1".into(),
+            text: "I forgot my password, let me talk to a real person".into(),
+        },
+    );
+    s.apply(Event::Inbound(inb));
+    assert_eq!(handoffs(&s, id), ["asked_for_person"]);
+}
+
+#[test]
 fn handoffs_say_why_in_their_event() {
     let mut s = Sim::new();
     s.customer("ann", "I forgot my password, let me talk to a real person");

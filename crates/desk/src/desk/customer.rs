@@ -249,7 +249,7 @@ impl Desk {
                     id,
                 );
             }
-            TicketStatus::SelfService => self.follow_up(w, id, text, &verdict)?,
+            TicketStatus::SelfService => self.follow_up(w, id, &name, text, &verdict)?,
             TicketStatus::Resolved => {}
         }
         Ok(())
@@ -500,22 +500,42 @@ impl Desk {
         self.schedule_survey(w, id)
     }
 
-    /// Text instead of a press while "Did this solve it?" waits (already recorded on the
-    /// ticket, so the card shows it): a request for a person, a negative reply or new
-    /// detail hands the ticket over at once; a clear "solved" closes it; a bare
-    /// acknowledgement ("thanks", "ok") asks the question again, with its buttons, and
-    /// leaves the timeout to hand it over if no answer comes.
+    /// Text (or a file) instead of a press while "Did this solve it?" waits, from the
+    /// customer `name` (already recorded on the ticket, so the card shows it): a request
+    /// for a person, a negative reply or new detail hands the ticket over at once; a clear
+    /// "solved" closes it; a bare acknowledgement ("thanks", "ok") asks the question again,
+    /// with its buttons, and leaves the timeout to hand it over if no answer comes.
     fn follow_up(
         &self,
         w: &mut Work<'_>,
         id: TicketId,
+        name: &str,
         text: &str,
         verdict: &Verdict,
     ) -> Result<(), StoreError> {
-        match self.replies.read(text, verdict) {
+        let reading = self.replies.read(text, verdict);
+        // An edit corrects what was already said (the request itself, often): kept, and
+        // read only for a request for a person, not as an answer to the question.
+        let asks_for_person = matches!(
+            reading,
+            FollowUp::Escalate(Escalation::AskedForPerson | Escalation::EscalatingRule)
+        );
+        if w.replaces.is_some() && !asks_for_person {
+            return Ok(());
+        }
+        match reading {
             FollowUp::Escalate(reason) => {
                 let fired: Vec<String> = verdict.fired.iter().map(|f| f.rule.to_string()).collect();
-                self.escalate(w, id, reason, &fired, true)
+                self.escalate(w, id, reason, &fired, true)?;
+                // The card names a file ("[photo]"); the file itself follows it.
+                if w.attachment.is_some() {
+                    w.relay_message(
+                        Destination::Ticket { ticket: id },
+                        self.staff("staff.customer_says", &[("name", name), ("text", text)]),
+                        id,
+                    );
+                }
+                Ok(())
             }
             FollowUp::Solved => self.self_service_solved(w, id),
             FollowUp::Unclear => {
