@@ -13,9 +13,9 @@
 //! escalating rule); a negative reply ("didn't help", or only "no" and acknowledgements); a
 //! clear "solved" (only "yes" and acknowledgements, or a `solved` phrase without a doubt
 //! word, a question mark or a negative tone: it closes); a reply made only of
-//! acknowledgements ("thanks", "ok", "好的": asked again, still waiting); the negative or
-//! anger signal; anything else is new detail. Everything but "solved" and a bare
-//! acknowledgement hands the ticket to a person at once.
+//! acknowledgements ("thanks", "ok", "好的"), or a solved-sounding one with a negative tone:
+//! asked again, still waiting; the negative or anger signal; anything else is new detail.
+//! Everything but "solved" and "asked again" hands the ticket to a person at once.
 
 use switchboard_triage::normalize::{Normalized, is_cjk};
 use switchboard_triage::{Signal, Verdict};
@@ -136,9 +136,11 @@ impl Replies {
         let upset = verdict.signals.has(Signal::Negative) || verdict.signals.has(Signal::Anger);
         match self.words(text) {
             Words::Negative => FollowUp::Escalate(Escalation::NegativeReply),
-            // A solved-sounding reply with a negative tone is not clearly solved.
             Words::Solved if !upset => FollowUp::Solved,
-            Words::Ack => FollowUp::Unclear,
+            // A solved-sounding reply with a negative tone ("It works now!!!", "works now,
+            // terrible app") is not clearly solved, nor a complaint about the answer: the
+            // question is asked again, like after a bare "thanks".
+            Words::Solved | Words::Ack => FollowUp::Unclear,
             _ if upset => FollowUp::Escalate(Escalation::NegativeReply),
             _ => FollowUp::Escalate(Escalation::NewDetail),
         }
@@ -175,13 +177,17 @@ impl Replies {
             };
         }
         // "Solved" anywhere, with no doubt about it elsewhere in the reply ("but", "still",
-        // "吗"; a doubt word inside the solved phrase, as in "没问题了", does not count).
+        // "吗"; a doubt word inside the solved phrase or an acknowledgement, as in "没问题了"
+        // or "no worries", does not count).
         let mut outside = m.to_string();
         let mut solved = false;
         for p in &self.solved {
             let before = outside.len();
             p.remove_from(&mut outside);
             solved |= outside.len() != before;
+        }
+        for p in &self.ack {
+            p.remove_from(&mut outside);
         }
         if solved && !asks && !self.doubt.iter().any(|p| p.is_in(&outside)) {
             return Words::Solved;
@@ -262,6 +268,7 @@ mod tests {
             ("It works now!", Words::Solved),
             ("Perfect, that fixed it. Thank you", Words::Solved),
             ("好了，谢谢", Words::Solved),
+            ("no worries, it works now", Words::Solved),
             ("可以了", Words::Solved),
             ("没问题了，谢谢", Words::Solved),
             ("yes", Words::Solved),
@@ -281,6 +288,8 @@ mod tests {
             ("OK thanks 👍", Words::Ack),
             ("谢谢", Words::Ack),
             ("好的，谢谢", Words::Ack),
+            ("awesome, thanks", Words::Ack),
+            ("no problem", Words::Ack),
             ("不用了，谢谢", Words::Ack),
             // New detail.
             ("the tracking number says nothing", Words::Other),
