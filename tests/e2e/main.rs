@@ -10,6 +10,8 @@
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
+//! - `self_service`: a customer who writes again after an automatic answer reaches the
+//!   staff group at once, through the fake Telegram.
 //! - `signals`: `switchboard run` stops cleanly on SIGTERM and Ctrl-C with its standard
 //!   input still open.
 //! - `telegram`: the Telegram channel (the service runtime with the real teloxide client)
@@ -23,5 +25,6 @@ mod discord;
 mod lifecycle;
 mod race;
 mod reload;
+mod self_service;
 mod signals;
 mod telegram;

@@ -294,6 +294,14 @@ impl Prompts {
         fill(text, args)
     }
 
+    /// The text of `key` in every locale, unfilled: for word lists (`[replies]`) that are
+    /// read in every language at once, since a customer's locale may be a wrong guess.
+    pub fn every<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.locales
+            .values()
+            .filter_map(move |m| m.get(key).map(String::as_str))
+    }
+
     /// The file a locale was last loaded from.
     pub fn source(&self, locale: &str) -> Option<&str> {
         self.sources.get(locale).map(String::as_str)

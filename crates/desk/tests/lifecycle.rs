@@ -27,6 +27,12 @@ escalate = true
 then = "continue"
 
 [[rule]]
+id = "legal"
+any = ["lawyer"]
+escalate = true
+then = "continue"
+
+[[rule]]
 id = "shipping"
 any = ["parcel", "arrive*", "order"]
 category = "shipping"
@@ -455,6 +461,300 @@ fn asking_for_a_person_or_an_escalating_rule_hands_off_at_once() {
         TicketStatus::Queued,
         "asking later hands off too"
     );
+}
+
+/// A customer who was answered automatically and asked "Did this solve it?" (T-1 for
+/// `name`), with what was sent so far cleared.
+fn answered(s: &mut Sim, name: &str) -> TicketId {
+    s.customer(name, "I forgot my password");
+    let id = s
+        .store
+        .latest_ticket(
+            &PartyId::new(Platform::Console, name),
+            &ChatId::new(Platform::Console, name),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.store.ticket(id).unwrap().unwrap().status,
+        TicketStatus::SelfService
+    );
+    s.take_sent();
+    id
+}
+
+/// The `handed_off` events' details of a ticket.
+fn handoffs(s: &Sim, id: TicketId) -> Vec<String> {
+    s.store
+        .ticket(id)
+        .unwrap()
+        .unwrap()
+        .events
+        .iter()
+        .filter(|e| e.kind.as_str() == "handed_off")
+        .map(|e| e.detail.clone())
+        .collect()
+}
+
+/// Asserts that `text`, written after the automatic answer, handed the ticket over at once
+/// for `reason` (the event's word) with `note` on the card, the text in its conversation,
+/// and the customer told as after "No".
+fn handed_over(name: &str, text: &str, reason: &str, note: &str) {
+    let mut s = Sim::new();
+    let id = answered(&mut s, name);
+    s.customer(name, text);
+    let t = s.store.ticket(id).unwrap().unwrap();
+    assert_eq!(t.status, TicketStatus::Queued, "{text:?}");
+    assert_eq!(handoffs(&s, id), [reason], "{text:?}");
+    let sent = s.take_sent();
+    assert_eq!(sent.len(), 2, "{text:?}: {sent:#?}");
+    assert!(
+        sent[0].starts_with(&format!(
+            "customer {name}: I'm passing ticket {id} to a person."
+        )),
+        "{text:?}: {sent:#?}"
+    );
+    assert!(
+        sent[1].starts_with(&format!("staff {id}: {note}\n{id} · account")),
+        "{text:?}: {sent:#?}"
+    );
+    assert!(
+        sent[1].contains(&format!("\n{name}: {text}\n")),
+        "the follow-up is on the card: {sent:#?}"
+    );
+}
+
+#[test]
+fn asking_for_a_person_instead_of_pressing_hands_over_and_says_why() {
+    handed_over(
+        "ann",
+        "can I talk to a person please",
+        "asked_for_person",
+        "The customer asked for a person.",
+    );
+    handed_over(
+        "bob",
+        "转人工",
+        "asked_for_person",
+        "The customer asked for a person.",
+    );
+    // An escalating rule fired on the reply: the card names the rules of that reply.
+    handed_over(
+        "cat",
+        "my lawyer will hear about this",
+        "escalating_rule",
+        "A rule that hands tickets to a person fired on the customer's message (rules that fired: legal).",
+    );
+}
+
+#[test]
+fn a_negative_reply_hands_over_at_once() {
+    let note = "The customer replied that the automatic answer did not help.";
+    handed_over("ann", "No, that didn't help", "negative_reply", note);
+    handed_over("bob", "no", "negative_reply", note);
+    handed_over("cat", "Not solved", "negative_reply", note);
+    handed_over("dan", "没用", "negative_reply", note);
+    handed_over("eve", "还是没有解决", "negative_reply", note);
+    handed_over("fay", "This is terrible", "negative_reply", note);
+}
+
+#[test]
+fn new_detail_hands_over_at_once_with_the_text_on_the_card() {
+    let note = "The customer wrote again instead of answering whether the automatic answer helped.";
+    handed_over("ann", "the reset link says it expired", "new_detail", note);
+    handed_over("bob", "hello??", "new_detail", note);
+    handed_over("cat", "我的邮箱收不到邮件", "new_detail", note);
+}
+
+#[test]
+fn thanks_but_still_broken_is_not_a_yes() {
+    handed_over(
+        "ann",
+        "thanks but it still doesn't work",
+        "negative_reply",
+        "The customer replied that the automatic answer did not help.",
+    );
+    handed_over(
+        "bob",
+        "thanks, it works now but only on my phone",
+        "new_detail",
+        "The customer wrote again instead of answering whether the automatic answer helped.",
+    );
+}
+
+#[test]
+fn a_clear_thanks_closes_as_solved() {
+    for (name, text) in [
+        ("ann", "Thanks, that solved it!"),
+        ("bob", "it works now"),
+        ("cat", "好了，谢谢"),
+        ("dan", "yes"),
+    ] {
+        let mut s = Sim::new();
+        let id = answered(&mut s, name);
+        s.customer(name, text);
+        let t = s.store.ticket(id).unwrap().unwrap();
+        assert_eq!(t.status, TicketStatus::Resolved, "{text:?}");
+        assert_eq!(t.resolution, Some(Resolution::SelfService), "{text:?}");
+        let sent = s.take_sent();
+        // In the ticket's language (English: it opened in English), as after Yes.
+        let solved = format!("customer {name}: Glad it helped! Ticket {id} is closed.");
+        assert!(
+            sent.len() == 1 && sent[0].starts_with(&solved),
+            "{text:?}: {sent:#?}"
+        );
+        // Nobody is bothered, now or when the timeout falls due.
+        s.wait(Millis::mins(20));
+        assert!(
+            !s.take_sent().iter().any(|l| l.starts_with("staff")),
+            "{text:?}"
+        );
+        assert!(handoffs(&s, id).is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_bare_thanks_asks_again_and_keeps_waiting() {
+    for (name, text) in [("ann", "thanks"), ("bob", "ok 👍"), ("cat", "谢谢")] {
+        let mut s = Sim::new();
+        let id = answered(&mut s, name);
+        s.customer(name, text);
+        assert_eq!(
+            s.store.ticket(id).unwrap().unwrap().status,
+            TicketStatus::SelfService,
+            "{text:?}"
+        );
+        let sent = s.take_sent();
+        let again = format!(
+            "customer {name}: Just to be sure: did this solve it? [Yes] [No, talk to a person]"
+        );
+        assert_eq!(sent, [again], "{text:?}");
+        // The buttons still work; without an answer, the timeout hands it over.
+        s.wait(Millis::mins(15));
+        assert_eq!(
+            s.store.ticket(id).unwrap().unwrap().status,
+            TicketStatus::Queued,
+            "{text:?}"
+        );
+        assert_eq!(handoffs(&s, id), ["no_answer"], "{text:?}");
+    }
+    let mut s = Sim::new();
+    let id = answered(&mut s, "dan");
+    s.customer("dan", "ok thanks");
+    s.customer_press("dan", &format!("yes:{id}"));
+    assert_eq!(s.ticket(1).status, TicketStatus::Resolved);
+}
+
+#[test]
+fn the_timeout_after_a_handover_by_text_does_nothing() {
+    for text in [
+        "the reset link says it expired",
+        "no",
+        "can I talk to a person please",
+    ] {
+        let mut s = Sim::new();
+        let id = answered(&mut s, "ann");
+        s.customer("ann", text);
+        assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+        s.take_sent();
+        s.wait(Millis::mins(30));
+        let sent = s.take_sent();
+        assert!(sent.is_empty(), "{text:?}: {sent:#?}");
+        assert_eq!(handoffs(&s, id).len(), 1, "{text:?}");
+        let t = s.ticket(1);
+        assert_eq!(t.status, TicketStatus::Queued);
+        assert_eq!(
+            t.events
+                .iter()
+                .filter(|e| e.kind.as_str() == "handed_off")
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn a_file_instead_of_a_press_hands_over_and_reaches_the_thread_but_an_edit_does_not() {
+    let mut s = Sim::new();
+    let id = answered(&mut s, "ann");
+    let chat = ChatId::new(Platform::Console, "ann");
+    let inb = s.inbound(
+        Sim::sender("ann"),
+        Place::Customer { chat: chat.clone() },
+        What::Media(Attachment {
+            kind: MediaKind::Photo,
+            file: "telegram:AgAD2".into(),
+            caption: Some("this is what I see".into()),
+        }),
+    );
+    s.apply(Event::Inbound(inb));
+    assert_eq!(s.ticket(1).status, TicketStatus::Queued);
+    assert_eq!(handoffs(&s, id), ["new_detail"]);
+    let sent = s.take_sent();
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    assert!(
+        sent[1].contains("\nann: [photo] this is what I see\n"),
+        "{sent:#?}"
+    );
+    assert_eq!(
+        sent[2],
+        "staff T-1: ann: [photo] this is what I see <photo telegram:AgAD2>"
+    );
+
+    // An edit of the request while the question waits is kept, not read as an answer.
+    let id = answered(&mut s, "bob");
+    let chat = ChatId::new(Platform::Console, "bob");
+    let inb = s.inbound(
+        Sim::sender("bob"),
+        Place::Customer { chat },
+        What::Edit {
+            of: "console:1".into(),
+            text: "I forgot my password again".into(),
+        },
+    );
+    s.apply(Event::Inbound(inb));
+    assert_eq!(
+        s.store.ticket(id).unwrap().unwrap().status,
+        TicketStatus::SelfService
+    );
+    assert!(s.take_sent().is_empty());
+    // Unless the edit asks for a person.
+    let chat = ChatId::new(Platform::Console, "bob");
+    let inb = s.inbound(
+        Sim::sender("bob"),
+        Place::Customer { chat },
+        What::Edit {
+            of: "console:1".into(),
+            text: "I forgot my password, let me talk to a real person".into(),
+        },
+    );
+    s.apply(Event::Inbound(inb));
+    assert_eq!(handoffs(&s, id), ["asked_for_person"]);
+}
+
+#[test]
+fn handoffs_say_why_in_their_event() {
+    let mut s = Sim::new();
+    s.customer("ann", "I forgot my password, let me talk to a real person");
+    assert_eq!(handoffs(&s, TicketId(1)), ["asked_for_person"]);
+    s.customer("bob", "I forgot my password");
+    s.customer_press("bob", "no:T-2");
+    assert_eq!(handoffs(&s, TicketId(2)), ["said_no"]);
+    s.customer("cat", "I forgot my password");
+    s.wait(Millis::mins(15));
+    assert_eq!(handoffs(&s, TicketId(3)), ["no_answer"]);
+    s.take_sent();
+    // A new ticket that a rule escalates says so on its card.
+    s.customer("dan", "My lawyer says my parcel is lost");
+    assert_eq!(handoffs(&s, TicketId(4)), ["escalating_rule"]);
+    assert!(
+        s.said("staff T-4: A rule that hands tickets to a person fired on the customer's message (rules that fired: legal, shipping).\nT-4 · shipping"),
+        "{:#?}",
+        s.sent
+    );
+    // One without a reason has none.
+    s.customer("eve", "My parcel is late");
+    assert_eq!(handoffs(&s, TicketId(5)), [""]);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Customer text and self-service: a customer's message greets (`/start`), opens a ticket
 //! (`/ticket [category]` or any text, triaged by the rules in force), joins the open one
 //! (with the flood limit), reopens a recent one, or answers the survey's invitation to
-//! comment; the Yes / No buttons of a self-service answer.
+//! comment; the Yes / No buttons of a self-service answer, and text sent instead of a press
+//! (read by `reply`): handed over at once, closed as solved, or asked again.
 
 use switchboard_domain::{
     Author, Category, ChatId, Customer, Destination, EventKind, Resolution, Sender, Ticket,
@@ -10,7 +11,8 @@ use switchboard_domain::{
 use switchboard_triage::{Context, Engine, Signal, Verdict};
 
 use super::Desk;
-use super::wire::{Action, Payload};
+use super::reply::FollowUp;
+use super::wire::{Action, Escalation, Payload};
 use super::work::{Work, button, clean};
 use crate::store::{Job, JobKind, StoreError};
 
@@ -206,14 +208,17 @@ impl Desk {
         if flooding && !told {
             t.throttled_at = Some(now);
         }
-        // The signals of every customer message: negative ones count towards the churn-risk
-        // score in reports; asking for a person matters in self-service.
+        // Every customer message is triaged as a new one is: negative signals count towards
+        // the churn-risk score in reports; in self-service, the verdict is part of reading
+        // the reply (a request for a person, an escalating rule, a negative tone).
         let ctx = Context {
             platform: Some(t.chat.platform),
-            ..Context::default()
+            language: locale.parse().ok(),
+            tier: customer.tier.clone(),
+            business_hours: None,
         };
-        let signals = rules.classify(text, &ctx).signals;
-        if signals.has(Signal::Negative) {
+        let verdict = rules.classify(text, &ctx);
+        if verdict.signals.has(Signal::Negative) {
             t.negative = t.negative.saturating_add(1);
         }
         let (status, chat, name) = (t.status, t.chat.clone(), customer.display_name.clone());
@@ -244,13 +249,7 @@ impl Desk {
                     id,
                 );
             }
-            TicketStatus::SelfService => {
-                // Asking for a person answers the question too.
-                if signals.has(Signal::Human) {
-                    let note = self.staff("staff.customer_asked_human", &[]);
-                    self.hand_off(w, id, &note, true)?;
-                }
-            }
+            TicketStatus::SelfService => self.follow_up(w, id, &name, text, &verdict)?,
             TicketStatus::Resolved => {}
         }
         Ok(())
@@ -410,14 +409,13 @@ impl Desk {
                     kind: JobKind::SelfServiceTimeout { ticket: id },
                 });
             }
-            _ => {
-                let why = if wants_human {
-                    self.staff("staff.customer_asked_human", &[])
-                } else {
-                    String::new()
-                };
-                self.hand_off(w, id, &why, false)?;
+            _ if wants_human => {
+                self.escalate(w, id, Escalation::AskedForPerson, &rules_fired, false)?
             }
+            _ if verdict.escalate => {
+                self.escalate(w, id, Escalation::EscalatingRule, &rules_fired, false)?
+            }
+            _ => self.hand_off(w, id, "", "", false)?,
         }
         Ok(())
     }
@@ -477,31 +475,87 @@ impl Desk {
             return Ok(());
         }
         match action {
-            Some(Action::Yes) => {
-                if let Some(t) = w.tickets.get_mut(&id) {
-                    t.status = TicketStatus::Resolved;
-                    t.resolved_at = Some(w.now);
-                    t.resolution = Some(Resolution::SelfService);
-                }
-                w.event(id, EventKind::Resolved, None, "self-service".into());
-                let msg = self.text(&t.locale, "desk.solved", &[("ticket", &id.to_string())]);
-                w.record(id, Author::Bot, &msg, false);
-                w.send(
-                    Destination::Customer {
-                        chat: t.chat.clone(),
-                    },
-                    msg,
-                    vec![],
-                    Some(id),
-                );
-                self.schedule_survey(w, id)?;
-            }
-            Some(Action::No) => {
-                let note = self.staff("staff.customer_said_no", &[]);
-                self.hand_off(w, id, &note, true)?;
-            }
+            Some(Action::Yes) => self.self_service_solved(w, id)?,
+            Some(Action::No) => self.escalate(w, id, Escalation::SaidNo, &[], true)?,
             _ => reply(w, "desk.stale_button", Some(id)),
         }
         Ok(())
+    }
+
+    /// The automatic answer solved it (Yes, or a reply that clearly says so): resolved as
+    /// a deflection, the customer told, the survey set going.
+    fn self_service_solved(&self, w: &mut Work<'_>, id: TicketId) -> Result<(), StoreError> {
+        let now = w.now;
+        let Some(t) = w.ticket(id)? else {
+            return Ok(());
+        };
+        t.status = TicketStatus::Resolved;
+        t.resolved_at = Some(now);
+        t.resolution = Some(Resolution::SelfService);
+        let (locale, chat) = (t.locale.clone(), t.chat.clone());
+        w.event(id, EventKind::Resolved, None, "self-service".into());
+        let msg = self.text(&locale, "desk.solved", &[("ticket", &id.to_string())]);
+        w.record(id, Author::Bot, &msg, false);
+        w.send(Destination::Customer { chat }, msg, vec![], Some(id));
+        self.schedule_survey(w, id)
+    }
+
+    /// Text (or a file) instead of a press while "Did this solve it?" waits, from the
+    /// customer `name` (already recorded on the ticket, so the card shows it): a request
+    /// for a person, a negative reply or new detail hands the ticket over at once; a clear
+    /// "solved" closes it; a bare acknowledgement ("thanks", "ok") asks the question again,
+    /// with its buttons, and leaves the timeout to hand it over if no answer comes.
+    fn follow_up(
+        &self,
+        w: &mut Work<'_>,
+        id: TicketId,
+        name: &str,
+        text: &str,
+        verdict: &Verdict,
+    ) -> Result<(), StoreError> {
+        let reading = self.replies.read(text, verdict);
+        // An edit corrects what was already said (the request itself, often): kept, and
+        // read only for a request for a person, not as an answer to the question.
+        let asks_for_person = matches!(
+            reading,
+            FollowUp::Escalate(Escalation::AskedForPerson | Escalation::EscalatingRule)
+        );
+        if w.replaces.is_some() && !asks_for_person {
+            return Ok(());
+        }
+        match reading {
+            FollowUp::Escalate(reason) => {
+                let fired: Vec<String> = verdict.fired.iter().map(|f| f.rule.to_string()).collect();
+                self.escalate(w, id, reason, &fired, true)?;
+                // The card names a file ("[photo]"); the file itself follows it.
+                if w.attachment.is_some() {
+                    w.relay_message(
+                        Destination::Ticket { ticket: id },
+                        self.staff("staff.customer_says", &[("name", name), ("text", text)]),
+                        id,
+                    );
+                }
+                Ok(())
+            }
+            FollowUp::Solved => self.self_service_solved(w, id),
+            FollowUp::Unclear => {
+                let Some(t) = w.ticket(id)? else {
+                    return Ok(());
+                };
+                let (locale, chat) = (t.locale.clone(), t.chat.clone());
+                let again = self.text(&locale, "desk.solved_question_again", &[]);
+                w.record(id, Author::Bot, &again, false);
+                w.send(
+                    Destination::Customer { chat },
+                    again,
+                    vec![
+                        button(self.text(&locale, "desk.button_yes", &[]), Action::Yes, id),
+                        button(self.text(&locale, "desk.button_no", &[]), Action::No, id),
+                    ],
+                    Some(id),
+                );
+                Ok(())
+            }
+        }
     }
 }

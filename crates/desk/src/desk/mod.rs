@@ -11,7 +11,10 @@
 //!   this solve it?" (`SelfService`); otherwise the ticket goes to the staff space (`Queued`)
 //!   as a card with Claim and Close buttons.
 //! - Yes resolves it (a deflection); No, a request for a person, or no answer within
-//!   `self_service_timeout` hands it to the team.
+//!   `self_service_timeout` hands it to the team. So does text instead of a press: a
+//!   request for a person, a negative reply or new detail hands it over at once (the card
+//!   says why); a reply that clearly says it is solved resolves it; a bare "thanks" or
+//!   "ok" asks the question again.
 //! - An agent claims it (first claim wins: events are handled one at a time and every write
 //!   is checked against the ticket's version), writes to the customer through the bot, adds
 //!   notes, changes priority or category, releases, transfers, and closes (`Resolved`).
@@ -19,14 +22,19 @@
 //!   ticket that names the old one.
 //!
 //! The desk by concern, one file each (handlers import only from the files below them:
-//! `work`, `wire`, `command`; they call each other's `Desk` methods, never their items):
+//! `work`, `wire`, `command`, `reply`; they call each other's `Desk` methods, never their
+//! items):
 //! - this file: [`Desk`], [`Event`] and [`Desk::handle`], which routes an event to its
 //!   handler; the prompt helpers every handler uses.
 //! - `work`: the accumulator of one event (`Work`), text cleaning, buttons.
-//! - `wire`: button payloads and SLA clock names, as types with their stored strings.
+//! - `wire`: button payloads, SLA clock names and handoff reasons, as types with their
+//!   stored strings.
 //! - `command`: staff text parsed into a typed `Command` (parse, then apply).
-//! - `customer`: customer text (open, join, `/start`, `/ticket`) and self-service buttons.
-//! - `handoff`: handing a ticket to the team, and reopening it.
+//! - `customer`: customer text (open, join, `/start`, `/ticket`) and self-service: the
+//!   buttons, and text sent instead of a press.
+//! - `reply`: how text sent instead of a press is read (`[replies]` word lists, triage's
+//!   verdict on it).
+//! - `handoff`: handing a ticket to the team for a reason, and reopening it.
 //! - `staff`: staff text, commands and buttons: claim, relay, notes, close, release,
 //!   priority, category, transfer, the queue.
 //! - `assign`: automatic assignment and agents' presence (`/away`, `/back`).
@@ -38,6 +46,7 @@ mod assign;
 mod command;
 mod customer;
 mod handoff;
+mod reply;
 mod sla;
 mod staff;
 mod survey;
@@ -49,6 +58,8 @@ use switchboard_domain::{Inbound, PartyId, Place, Sender, TicketStatus, Tier, Ti
 use switchboard_triage::Engine;
 use switchboard_triage::normalize::guess_language;
 
+use self::reply::Replies;
+use self::wire::Escalation;
 use self::work::Work;
 use crate::calendar::Calendar;
 use crate::config::DeskConfig;
@@ -80,6 +91,8 @@ pub struct Desk {
     prompts: Prompts,
     /// Business hours of `cfg.hours`.
     calendar: Calendar,
+    /// How customers' replies to "Did this solve it?" are read (`[replies]` of prompts).
+    replies: Replies,
 }
 
 impl Desk {
@@ -92,11 +105,13 @@ impl Desk {
             tracing::error!(error = %e, "invalid [desk.hours]; counting wall time");
             Calendar::always()
         });
+        let replies = Replies::new(&prompts);
         Desk {
             cfg,
             default_locale: default_locale.into(),
             prompts,
             calendar,
+            replies,
         }
     }
 
@@ -172,21 +187,13 @@ impl Desk {
                 match &job.kind {
                     JobKind::SelfServiceTimeout { ticket } => {
                         // Whatever happened since, a ticket still waiting on the question
-                        // goes to the team; any other state means the job has no reason left.
+                        // goes to the team; any other state means the job has no reason left
+                        // (a Yes or No, a reply that closed it or handed it over): it is
+                        // never cancelled, only found to be moot.
                         if w.ticket(*ticket)?
                             .is_some_and(|t| t.status == TicketStatus::SelfService)
                         {
-                            let note = self.staff(
-                                "staff.self_service_timeout",
-                                &[(
-                                    "duration",
-                                    &self.duration(
-                                        &self.cfg.staff_locale,
-                                        self.cfg.self_service_timeout,
-                                    ),
-                                )],
-                            );
-                            self.hand_off(&mut w, *ticket, &note, true)?;
+                            self.escalate(&mut w, *ticket, Escalation::NoAnswer, &[], true)?;
                         }
                     }
                     JobKind::SurveySend {

@@ -246,7 +246,7 @@ impl Desk {
             format!("satisfaction {score}"),
         );
         let note = self.staff("staff.survey_reopened", &[("ticket", &id.to_string())]);
-        self.hand_off(w, id, &note, false)
+        self.hand_off(w, id, &note, &note, false)
     }
 
     /// A customer's message after the comment invitation: kept with the survey (not as a

@@ -1,8 +1,9 @@
 //! The names the desk writes where other programs and later builds read them, as types.
 //!
 //! Parts: button payloads ([`Action`], [`Question`], read back by [`Payload`]), which are
-//! stored in outbox entries and sent to the platforms, and the SLA clocks ([`Clock`]),
-//! whose names are stored in `Sla::warned`, `Sla::breached` and event details. Each has
+//! stored in outbox entries and sent to the platforms; the SLA clocks ([`Clock`]), whose
+//! names are stored in `Sla::warned`, `Sla::breached` and event details; and why a ticket
+//! went to a person ([`Escalation`]), the detail of its `handed_off` event. Each has
 //! `as_str` (the wire string, never to change: stored data and buttons already sent carry
 //! it) and `parse`. A payload is short (Telegram allows 64 bytes) and only a request, never
 //! a permission: every press is checked again.
@@ -166,6 +167,53 @@ impl Clock {
     }
 }
 
+/// Why a ticket went to a person: the detail of its `handed_off` event, so that the trail
+/// (and anything reading it, `switchboard tickets`, reports) says the reason in a stable
+/// word, while the card says it in the staff's words ([`Escalation::prompt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Escalation {
+    /// The customer asked for a person (triage's `human` signal), at first or later.
+    AskedForPerson,
+    /// A rule with `escalate = true` fired on the customer's message.
+    EscalatingRule,
+    /// The customer pressed "No" on "Did this solve it?".
+    SaidNo,
+    /// The customer's reply to the automatic answer says it did not help ("no", "didn't
+    /// help", "没用", or the negative / anger signal).
+    NegativeReply,
+    /// The customer wrote something else while asked whether the answer helped: a person
+    /// reads it rather than the customer waiting for the timeout.
+    NewDetail,
+    /// No answer to "Did this solve it?" within the self-service timeout.
+    NoAnswer,
+}
+
+impl Escalation {
+    /// The stored word (the `handed_off` event's detail).
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Escalation::AskedForPerson => "asked_for_person",
+            Escalation::EscalatingRule => "escalating_rule",
+            Escalation::SaidNo => "said_no",
+            Escalation::NegativeReply => "negative_reply",
+            Escalation::NewDetail => "new_detail",
+            Escalation::NoAnswer => "no_answer",
+        }
+    }
+
+    /// The staff prompt that says it on the card.
+    pub(super) fn prompt(self) -> &'static str {
+        match self {
+            Escalation::AskedForPerson => "staff.customer_asked_human",
+            Escalation::EscalatingRule => "staff.escalating_rule",
+            Escalation::SaidNo => "staff.customer_said_no",
+            Escalation::NegativeReply => "staff.customer_negative_reply",
+            Escalation::NewDetail => "staff.customer_new_detail",
+            Escalation::NoAnswer => "staff.self_service_timeout",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +233,29 @@ mod tests {
         for c in [Clock::FirstResponse, Clock::Resolution] {
             assert_eq!(Clock::parse(c.as_str()), Some(c));
             assert_eq!(c.prompt(), format!("staff.clock_{}", c.as_str()));
+        }
+        let all = [
+            Escalation::AskedForPerson,
+            Escalation::EscalatingRule,
+            Escalation::SaidNo,
+            Escalation::NegativeReply,
+            Escalation::NewDetail,
+            Escalation::NoAnswer,
+        ];
+        let words: Vec<&str> = all.iter().map(|e| e.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "asked_for_person",
+                "escalating_rule",
+                "said_no",
+                "negative_reply",
+                "new_detail",
+                "no_answer"
+            ]
+        );
+        for e in all {
+            assert!(e.prompt().starts_with("staff."), "{e:?}");
         }
     }
 
