@@ -19,6 +19,7 @@ pub mod backtest;
 pub mod engine;
 pub mod error;
 pub mod normalize;
+pub mod person;
 mod prefilter;
 mod rules;
 mod shadow;
