@@ -8,8 +8,12 @@
 //! - [`ids`]: typed ids ([`TicketId`] shown as `T-1042`, [`PartyId`], [`ChatId`],
 //!   [`UpdateKey`]) and time ([`Timestamp`], [`Millis`]).
 //! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`].
-//! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
-//! - [`secret`]: [`Secret`], a token that `Debug` never prints.
+//! - [`io`]: what crosses between adapters and the rest: [`Inbound`] and [`Outbound`], the
+//!   [`Host`] updates go to, the [`Channel`] messages go out through with its one
+//!   [`DeliveryError`], and the [`ChannelStore`] adapters keep their state in.
+//! - [`secret`]: [`Secret`], a token that `Debug` never prints, and [`SecretSource`], where
+//!   a channel reads one from.
+//! - [`backoff`]: [`Backoff`], the doubling, capped, jittered wait between retries.
 //! - [`metrics`]: the formulas reports use (CSAT, NPS, satisfaction index, percentiles,
 //!   churn, the logistic churn-risk model, customer lifetime value).
 //!
@@ -23,18 +27,20 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod backoff;
 pub mod ids;
 pub mod io;
 pub mod metrics;
 pub mod secret;
 pub mod ticket;
 
+pub use backoff::Backoff;
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
 pub use io::{
-    Attachment, BoxFuture, Button, Destination, Host, Inbound, MediaKind, Outbound, Place, Sender,
-    What,
+    Attachment, BoxFuture, Button, Channel, ChannelStore, ChannelStoreError, DeliveryError,
+    Destination, Host, HostError, Inbound, MediaKind, Outbound, Place, Sender, Sending, What,
 };
-pub use secret::Secret;
+pub use secret::{Secret, SecretError, SecretSource};
 pub use ticket::{
     Agent, Author, Customer, Message, Resolution, Sla, Survey, Ticket, TicketEvent, TicketStatus,
 };
