@@ -252,9 +252,8 @@ impl From<ChannelStoreError> for DeliveryError {
 }
 
 /// A delivery under way, borrowing its channel.
-pub type Sending<'a> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<(), DeliveryError>> + Send + 'a>,
->;
+pub type Sending<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DeliveryError>> + Send + 'a>>;
 
 /// A chat platform the dispatcher delivers through (Telegram, Discord, the console).
 pub trait Channel: Send + Sync + 'static {

@@ -160,9 +160,10 @@ mod tests {
     #[test]
     fn the_environment_wins_then_the_file() {
         let s = SOURCE
-            .read(|k| (k == "DISCORD_TOKEN").then(|| " a.b.c\n".into()), |_| {
-                unreachable!("the file is not read when the variable is set")
-            })
+            .read(
+                |k| (k == "DISCORD_TOKEN").then(|| " a.b.c\n".into()),
+                |_| unreachable!("the file is not read when the variable is set"),
+            )
             .unwrap();
         assert_eq!(s.expose(), "a.b.c");
         let base = Path::new("/etc/switchboard");
@@ -186,11 +187,16 @@ mod tests {
     fn errors_say_what_to_do() {
         let none = SecretSource { file: "", ..SOURCE };
         assert_eq!(
-            none.read(no_env, |_| unreachable!()).unwrap_err().to_string(),
+            none.read(no_env, |_| unreachable!())
+                .unwrap_err()
+                .to_string(),
             "no Discord bot token: set the DISCORD_TOKEN environment variable, or name a file holding it in `discord.token_file`"
         );
         assert_eq!(
-            SOURCE.read(no_env, |_| Ok(" \n".into())).unwrap_err().to_string(),
+            SOURCE
+                .read(no_env, |_| Ok(" \n".into()))
+                .unwrap_err()
+                .to_string(),
             "the Discord bot token file token is empty: put the token in it, or set DISCORD_TOKEN"
         );
         let e = SOURCE
