@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 
 use super::json;
 use super::state::{Shared, State};
-use super::{BOT_ID, Identify, TOKEN};
+use super::types::{BOT_ID, Identify, TOKEN};
 
 /// `GUILDS`.
 pub(crate) const INTENT_GUILDS: u64 = 1;
