@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ChatId, PartyId, Ticket, TicketId, TicketStatus, Timestamp, UpdateKey};
+use crate::ids::{ChatId, PartyId, TicketId, Timestamp, UpdateKey};
+use crate::ticket::{Ticket, TicketStatus};
 
 /// Who sent an update, as the platform describes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

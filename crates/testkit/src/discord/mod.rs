@@ -28,6 +28,7 @@
 //! test-side handle [`FakeDiscord`], imports from all of them):
 //! - `types`: the fixed ids, the config, and the records and faults tests
 //!   use (re-exported here);
+//! - `session`: the gateway's part of the state (connections, the session);
 //! - `state`: users, members, roles, channels, threads, messages,
 //!   interactions, commands and the record of what the bot did;
 //! - `json`: Discord's object shapes (what serenity's models deserialize);
@@ -71,6 +72,7 @@ mod gateway;
 mod json;
 mod rest;
 mod server;
+mod session;
 mod state;
 mod types;
 
@@ -80,7 +82,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use gateway::Outgoing;
+use session::Outgoing;
 use state::{FaultRule, Shared};
 use types::buttons;
 pub use types::{

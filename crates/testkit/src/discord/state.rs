@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::gateway::Gateway;
+use super::session::Gateway;
 use super::types::{
     BOT_ID, BOT_NAME, Call, DiscordConfig, DiscordFault, DiscordUser, InteractionResponse,
     OWNER_ID, Reaction, RegisteredCommand, Sent,
