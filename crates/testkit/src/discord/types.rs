@@ -88,7 +88,7 @@ pub struct DiscordUser {
 
 impl DiscordUser {
     /// A user with an id and a username; register it with
-    /// [`FakeDiscord::add_user`] (or use [`FakeDiscord::user`]).
+    /// [`FakeDiscord::add_user`](super::FakeDiscord::add_user) (or use [`FakeDiscord::user`](super::FakeDiscord::user)).
     pub fn new(id: u64, name: &str) -> DiscordUser {
         DiscordUser {
             id,
@@ -352,7 +352,7 @@ pub struct InteractionResponse {
 /// An IDENTIFY the bot sent (the token is not kept).
 #[derive(Debug, Clone)]
 pub struct Identify {
-    /// The intents bit set (see [`intents`]).
+    /// The intents bit set (see [`intents`](super::intents)).
     pub intents: u64,
     /// `[shard_id, shard_count]`.
     pub shard: Option<(u32, u32)>,
@@ -400,7 +400,7 @@ pub struct RegisteredCommand {
 }
 
 /// A fault to inject into the next matching REST request
-/// ([`FakeDiscord::fail_next`]).
+/// ([`FakeDiscord::fail_next`](super::FakeDiscord::fail_next)).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiscordFault {
     /// 429 `{"message": "You are being rate limited.", "retry_after": x,
