@@ -31,8 +31,8 @@ use tokio::sync::{Notify, broadcast, mpsc, watch};
 use crate::clock::now;
 use crate::config::Settings;
 use crate::console::{Line, Transcript, parse_line};
-use crate::dispatch::{Channel, Delivery, Sending};
 use crate::reload::ReloadEvent;
+use switchboard_domain::{Channel, DeliveryError as Delivery, Sending};
 
 /// Lines of input as they arrive; `None` (the sender dropped) is the end of input.
 pub type Lines = mpsc::Receiver<io::Result<String>>;
@@ -178,8 +178,8 @@ impl Reader {
             Ok(None) => return Ok(()),
             Err(e) => return self.say(&e).await,
         };
-        self.host.submit(&inbound)?;
-        self.host.durable().await?;
+        self.host.submit(&inbound).map_err(|e| e.to_string())?;
+        self.host.durable().await.map_err(|e| e.to_string())?;
         self.settle().await;
         Ok(())
     }

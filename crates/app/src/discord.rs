@@ -5,9 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
-use switchboard_desk::Store;
 use switchboard_discord::{Discord, Texts};
-use switchboard_domain::Host;
+use switchboard_domain::{ChannelStore, Host};
 use tokio::sync::watch;
 
 use crate::config::Settings;
@@ -29,7 +28,7 @@ pub fn texts(settings: &Settings) -> Texts {
 /// Starts the Discord channel: the gateway into `host` until `shutdown`.
 pub(crate) async fn start(
     settings: &Settings,
-    store: Arc<dyn Store>,
+    store: Arc<dyn ChannelStore>,
     config_dir: Option<&Path>,
     host: Arc<dyn Host>,
     shutdown: watch::Receiver<bool>,
@@ -65,35 +64,11 @@ pub(crate) async fn start(
         if let Err(e) = gateway.run(host, shutdown).await {
             // serenity reconnects by itself: an error here is for good (a refused token,
             // intents not enabled in the Developer Portal).
-            let _ = fatal.send(e);
+            let _ = fatal.send(e.to_string());
         }
     });
     Ok(Started {
         channel: discord,
         tasks: vec![task],
     })
-}
-
-impl crate::dispatch::Channel for Discord {
-    fn name(&self) -> &'static str {
-        "Discord"
-    }
-    fn route(&self, o: &switchboard_domain::Outbound) -> Option<String> {
-        Discord::route(self, o)
-    }
-    fn deliver<'a>(&'a self, o: &'a switchboard_domain::Outbound) -> crate::dispatch::Sending<'a> {
-        use crate::dispatch::Delivery;
-        use switchboard_discord::SendError;
-        Box::pin(async move {
-            Discord::deliver(self, o).await.map_err(|e| match e {
-                SendError::RetryAfter(d) => Delivery::RetryAfter(d),
-                SendError::Transient(e) => Delivery::Transient(e),
-                SendError::Permanent(e) => Delivery::Permanent(e),
-                SendError::Stopped => Delivery::Stopped,
-            })
-        })
-    }
-    fn stop_sending(&self) {
-        Discord::stop_sending(self);
-    }
 }

@@ -5,50 +5,32 @@
 //! durable before anyone sees it), and hands each entry to the worker of its queue (a chat,
 //! or a ticket's staff thread: [`Channel::route`]). A worker delivers its queue's messages
 //! in order and removes each entry only after success; it waits as long as the platform
-//! asks (429), retries network and server errors with backoff, and drops only what the
-//! platform refuses for good (logged). Queues have their own workers, so one slow chat
-//! holds up no other. A worker idle for a minute ends; the next message starts a new one.
+//! asks (429), retries network, server and store errors with jittered backoff
+//! ([`Backoff`]), and drops only what the platform refuses for good (logged). Queues have
+//! their own workers, so one slow chat holds up no other. A worker idle for a minute ends;
+//! the next message starts a new one.
+//!
+//! The contract with the channels is the domain's: [`Channel`] and its one
+//! [`DeliveryError`].
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_desk::{OutboxId, Store};
-use switchboard_domain::{BoxFuture, Outbound};
+use switchboard_domain::{Backoff, BoxFuture, HostError, Outbound};
 // The in-flight set of ids is consistent after every operation: a poisoned lock is fine.
 use switchboard_domain::sync::lock;
 use tokio::sync::{Notify, mpsc, watch};
 
-/// Why a delivery did not happen (each channel sorts its platform's errors into these).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// The platform asked to wait this long (429).
-    RetryAfter(Duration),
-    /// Worth retrying: network trouble, a server error.
-    Transient(String),
-    /// Refused for good (a blocked bot, a deleted chat): retrying cannot help.
-    Permanent(String),
-    /// Shutting down: not sent, it stays in the outbox.
-    Stopped,
-}
+// The delivery contract lives in the domain: every channel (Telegram, Discord, the console)
+// implements `Channel` and reports failures as the one `DeliveryError`.
+pub use switchboard_domain::{Channel, DeliveryError, Sending};
 
-/// A future borrowing its channel.
-pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<(), Delivery>> + Send + 'a>>;
-
-/// A chat platform the dispatcher delivers through.
-pub trait Channel: Send + Sync + 'static {
-    /// The platform's name, for logs.
-    fn name(&self) -> &'static str;
-    /// The queue `o` goes in (messages in one queue are delivered in order), or `None`
-    /// when this channel does not deliver it.
-    fn route(&self, o: &Outbound) -> Option<String>;
-    /// Delivers `o`.
-    fn deliver<'a>(&'a self, o: &'a Outbound) -> Sending<'a>;
-    /// Stops waits for send slots: what has not started stays in the outbox.
-    fn stop_sending(&self);
-}
+/// The dispatcher's earlier name for [`DeliveryError`] (the same type), so that channels
+/// written against it still read.
+pub type Delivery = DeliveryError;
 
 /// The channels of a running service, asked in order.
 #[derive(Clone, Default)]
@@ -63,40 +45,20 @@ impl Channels {
     }
 }
 
-impl Channel for switchboard_telegram::Telegram {
-    fn name(&self) -> &'static str {
-        "Telegram"
-    }
-    fn route(&self, o: &Outbound) -> Option<String> {
-        self.chat_of(o).map(|c| format!("telegram:{c}"))
-    }
-    fn deliver<'a>(&'a self, o: &'a Outbound) -> Sending<'a> {
-        use switchboard_telegram::SendError;
-        Box::pin(async move {
-            switchboard_telegram::Telegram::deliver(self, o)
-                .await
-                .map_err(|e| match e {
-                    SendError::RetryAfter(d) => Delivery::RetryAfter(d),
-                    SendError::Transient(e) => Delivery::Transient(e),
-                    SendError::Permanent(e) => Delivery::Permanent(e),
-                    SendError::Stopped => Delivery::Stopped,
-                })
-        })
-    }
-    fn stop_sending(&self) {
-        switchboard_telegram::Telegram::stop_sending(self);
-    }
-}
-
 /// A flush request: resolves when every commit made before it is durable.
-pub type Durable = Arc<dyn Fn() -> BoxFuture<Result<(), String>> + Send + Sync>;
+pub type Durable = Arc<dyn Fn() -> BoxFuture<Result<(), HostError>> + Send + Sync>;
 
 /// How many outbox entries one round reads.
 const BATCH: usize = 1000;
 /// A worker with nothing to do for this long ends.
 const IDLE: Duration = Duration::from_secs(60);
+/// The first wait before retrying a failing send (it doubles with each failure).
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// The longest wait between retries of a failing send.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The largest share of a retry's wait that jitter takes off: queues that failed together
+/// (every chat when the platform is down) do not all retry together.
+const JITTER: f64 = 0.25;
 
 type Item = (OutboxId, Outbound, Arc<dyn Channel>);
 
@@ -254,24 +216,30 @@ async fn deliver_one(
     o: &Outbound,
     shutdown: &watch::Receiver<bool>,
 ) {
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF).with_jitter(JITTER);
+    // The jitter source: the queue's name and the try, mixed by the backoff. Queues spread
+    // apart; no clock or random device needed.
+    let mut hasher = DefaultHasher::new();
+    chat.hash(&mut hasher);
+    let seed = hasher.finish();
+    let mut tries: u64 = 0;
     let platform = channel.name();
     loop {
         let wait = match channel.deliver(o).await {
             Ok(()) => break,
-            Err(Delivery::RetryAfter(d)) => {
+            Err(DeliveryError::RetryAfter(d)) => {
                 tracing::info!(chat, platform, wait = ?d, "asked to slow down");
                 d
             }
-            Err(Delivery::Transient(e)) => {
-                tracing::warn!(chat, platform, error = %e, retry_in = ?backoff, "delivery failed; retrying");
-                let d = backoff;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+            Err(DeliveryError::Transient(e) | DeliveryError::Store(e)) => {
+                tries += 1;
+                let d = backoff.next(seed.wrapping_add(tries));
+                tracing::warn!(chat, platform, error = %e, retry_in = ?d, "delivery failed; retrying");
                 d
             }
             // Shutting down: it stays in the outbox for the next start.
-            Err(Delivery::Stopped) => return,
-            Err(Delivery::Permanent(e)) => {
+            Err(DeliveryError::Stopped) => return,
+            Err(DeliveryError::Permanent(e)) => {
                 tracing::error!(chat, platform, outbox = id.0, error = %e, "the platform refused a message for good; it is dropped");
                 break;
             }

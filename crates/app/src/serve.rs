@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use switchboard_desk::store::ForChannels;
 use switchboard_desk::{Event, Store};
-use switchboard_domain::{BoxFuture, Host, Inbound};
+use switchboard_domain::{BoxFuture, ChannelStore, Host, HostError, Inbound};
 use switchboard_store::{GroupCommit, SledStore};
 use tokio::sync::{Notify, broadcast, watch};
 
@@ -30,14 +31,14 @@ pub(crate) struct StoreHost {
 }
 
 impl Host for StoreHost {
-    fn submit(&self, inbound: &Inbound) -> Result<(), String> {
+    fn submit(&self, inbound: &Inbound) -> Result<(), HostError> {
         self.service
             .process(&Event::Inbound(inbound.clone()), now())
             .map(|_| ())
-            .map_err(|e| format!("{e:#}"))
+            .map_err(|e| HostError::Submit(format!("{e:#}")))
     }
 
-    fn durable(&self) -> BoxFuture<Result<(), String>> {
+    fn durable(&self) -> BoxFuture<Result<(), HostError>> {
         let flush = (self.durable)();
         let wake = self.wake.clone();
         Box::pin(async move {
@@ -60,8 +61,8 @@ pub fn durable_of(group: Arc<GroupCommit>) -> Durable {
         });
         Box::pin(async move {
             match rx.await {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(_) => Err("the flusher stopped".to_string()),
+                Ok(r) => r.map_err(|e| HostError::Flush(e.to_string())),
+                Err(_) => Err(HostError::Stopped),
             }
         })
     })
@@ -138,6 +139,8 @@ pub async fn run_with(
         durable: durable.clone(),
         wake: wake.clone(),
     });
+    // What the adapters keep (threads, topics, links) goes through the domain's view of it.
+    let channel_store: Arc<dyn ChannelStore> = Arc::new(ForChannels(dyn_store.clone()));
     let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
     let mut tasks = Vec::new();
     let (events, _) = broadcast::channel(16);
@@ -158,7 +161,7 @@ pub async fn run_with(
     if settings.config.telegram.enabled {
         let s = crate::telegram::start(
             &settings,
-            dyn_store.clone(),
+            channel_store.clone(),
             config_dir,
             host.clone(),
             shutdown.clone(),
@@ -170,7 +173,7 @@ pub async fn run_with(
     if settings.config.discord.enabled {
         let s = crate::discord::start(
             &settings,
-            dyn_store.clone(),
+            channel_store.clone(),
             config_dir,
             host.clone(),
             shutdown.clone(),

@@ -5,8 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
-use switchboard_desk::Store;
-use switchboard_domain::Host;
+use switchboard_domain::{ChannelStore, Host};
 use switchboard_telegram::Telegram;
 use tokio::sync::watch;
 
@@ -22,7 +21,7 @@ const STAFF_COMMANDS: [&str; 10] = [
 /// Starts the Telegram channel: receiving into `host` until `shutdown`.
 pub(crate) async fn start(
     settings: &Settings,
-    store: Arc<dyn Store>,
+    store: Arc<dyn ChannelStore>,
     config_dir: Option<&Path>,
     host: Arc<dyn Host>,
     shutdown: watch::Receiver<bool>,

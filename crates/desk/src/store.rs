@@ -1,5 +1,6 @@
-//! The storage the desk needs, as a trait (conduit's `service/*/data.rs` is the model), and
-//! an in-memory implementation for the desk's own tests.
+//! The storage the desk needs, as a trait (conduit's `service/*/data.rs` is the model), an
+//! in-memory implementation for the desk's own tests, and [`ForChannels`], any store as the
+//! domain's `ChannelStore` the channel adapters keep their state in.
 //!
 //! The desk only reads through [`Store`]; every change it wants is one [`Transition`] that
 //! the store applies atomically ([`Store::commit`]) — records, outbox and jobs together —
@@ -12,8 +13,8 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
-    Agent, ChatId, Customer, Message, Outbound, PartyId, Ticket, TicketId, TicketStatus, Timestamp,
-    UpdateKey,
+    Agent, ChannelStore, ChannelStoreError, ChatId, Customer, Message, Outbound, PartyId, Ticket,
+    TicketId, TicketStatus, Timestamp, UpdateKey,
 };
 
 /// Why a store operation failed. Variants say what the caller can do.
@@ -215,6 +216,36 @@ pub trait Store: Send + Sync {
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
     /// The agents' roster (the default, version 0, when never written).
     fn roster(&self) -> Result<Roster, StoreError>;
+}
+
+/// A store as the channel adapters see it ([`ChannelStore`]: their state, their links, the
+/// tickets), so that adapters depend on the domain and not on the desk. A wrapper because
+/// the trait is the domain's: `ForChannels(store)` for any [`Store`], `dyn` or not.
+pub struct ForChannels<S: ?Sized>(pub std::sync::Arc<S>);
+
+fn for_channels(e: StoreError) -> ChannelStoreError {
+    ChannelStoreError(e.to_string())
+}
+
+impl<S: Store + ?Sized> ChannelStore for ForChannels<S> {
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, ChannelStoreError> {
+        self.0.ticket(id).map_err(for_channels)
+    }
+    fn tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, ChannelStoreError> {
+        self.0.tickets(status).map_err(for_channels)
+    }
+    fn linked_ticket(&self, reference: &str) -> Result<Option<TicketId>, ChannelStoreError> {
+        self.0.linked_ticket(reference).map_err(for_channels)
+    }
+    fn link(&self, links: &[(String, TicketId)]) -> Result<(), ChannelStoreError> {
+        self.0.link(links).map_err(for_channels)
+    }
+    fn channel_state(&self, key: &str) -> Result<Option<String>, ChannelStoreError> {
+        self.0.channel_state(key).map_err(for_channels)
+    }
+    fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), ChannelStoreError> {
+        self.0.set_channel_state(key, value).map_err(for_channels)
+    }
 }
 
 #[derive(Default)]

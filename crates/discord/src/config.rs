@@ -1,4 +1,5 @@
-//! `[discord]` in config/switchboard.toml, and the bot token.
+//! `[discord]` in config/switchboard.toml, and the bot token (read through the domain's
+//! [`SecretSource`], checked for Discord's shape here).
 
 use std::path::Path;
 
@@ -62,11 +63,22 @@ pub const DEFAULT_API_URL: &str = "https://discord.com";
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 
 pub use switchboard_domain::Secret;
+use switchboard_domain::SecretSource;
+
+use crate::error::ConfigError;
 
 impl DiscordConfig {
     /// The bot token: `DISCORD_TOKEN`, else the `token_file` (relative to `base`).
-    pub fn token(&self, base: Option<&Path>) -> Result<Secret, String> {
-        let t = read_secret(&self.token_file, base)?;
+    pub fn token(&self, base: Option<&Path>) -> Result<Secret, ConfigError> {
+        let source = SecretSource {
+            what: "Discord bot token",
+            short: "token",
+            env: TOKEN_ENV,
+            setting: "discord.token_file",
+            file: &self.token_file,
+            base,
+        };
+        let t = source.read(|k| std::env::var(k).ok(), |p| std::fs::read_to_string(p))?;
         // `MTA…`.`GaBcDe`.`…`: three parts separated by dots (a pasted `Bot ` prefix is
         // tolerated: serenity adds it anyway).
         let bare = t
@@ -79,10 +91,7 @@ impl DiscordConfig {
             && parts.iter().all(|p| !p.is_empty())
             && !bare.chars().any(char::is_whitespace);
         if !ok {
-            return Err(
-                "the Discord bot token is malformed: it has three parts separated by dots (copy it from the Developer Portal, Bot, Reset Token)"
-                    .into(),
-            );
+            return Err(ConfigError::MalformedToken);
         }
         Ok(Secret::new(bare))
     }
@@ -134,35 +143,6 @@ impl DiscordConfig {
             ));
         }
         p
-    }
-}
-
-/// Reads the token from the environment, else from `file` (relative to `base`).
-fn read_secret(file: &str, base: Option<&Path>) -> Result<Secret, String> {
-    if let Ok(v) = std::env::var(TOKEN_ENV)
-        && !v.trim().is_empty()
-    {
-        return Ok(Secret::new(v.trim().to_string()));
-    }
-    if file.is_empty() {
-        return Err(format!(
-            "no Discord bot token: set the {TOKEN_ENV} environment variable, or name a file holding it in `discord.token_file`"
-        ));
-    }
-    let path = match base {
-        Some(b) => b.join(file),
-        None => Path::new(file).to_path_buf(),
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim().to_string())),
-        Ok(_) => Err(format!(
-            "the Discord bot token file {} is empty: put the token in it, or set {TOKEN_ENV}",
-            path.display()
-        )),
-        Err(e) => Err(format!(
-            "cannot read the Discord bot token file {}: {e}; fix `discord.token_file` or set {TOKEN_ENV}",
-            path.display()
-        )),
     }
 }
 
@@ -233,11 +213,17 @@ mod tests {
             token_file: "bad".into(),
             ..Default::default()
         };
-        assert!(bad.token(Some(&dir)).unwrap_err().contains("malformed"));
+        assert!(
+            bad.token(Some(&dir))
+                .unwrap_err()
+                .to_string()
+                .contains("malformed")
+        );
         assert!(
             DiscordConfig::default()
                 .token(Some(&dir))
                 .unwrap_err()
+                .to_string()
                 .contains(TOKEN_ENV)
         );
         let _ = std::fs::remove_dir_all(&dir);

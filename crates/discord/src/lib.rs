@@ -2,164 +2,44 @@
 //! channel, each moved to a private thread), agents in a staff channel of one guild (a
 //! thread per ticket, or a forum post per ticket), through serenity.
 //!
-//! Parts:
-//! - [`config`]: `[discord]` settings and the token ([`config::Secret`], never printed).
+//! Parts, lower first (a file imports only from those above it):
+//! - [`error`]: the adapter's own errors (token, start, `whoami`, gateway, private
+//!   threads), typed.
+//! - [`config`]: `[discord]` settings and the token (a [`Secret`], never printed).
+//! - [`keys`]: the keys of the adapter's channel state, the platform references that point
+//!   at tickets, and how stored values are written.
+//! - [`markdown`]: Discord markdown escaped, text cut to Discord's limits, pings defused.
+//! - [`classify`]: serenity's errors sorted into the domain's [`DeliveryError`].
+//! - [`commands`]: the slash commands, their descriptions and definitions.
 //! - [`parse`]: gateway events and interactions -> [`switchboard_domain::Inbound`], pure
 //!   functions; staff are members with the configured role writing in the staff space,
 //!   and nobody else.
 //! - [`send`]: [`switchboard_domain::Outbound`] -> REST calls, ticket threads created,
-//!   renamed, reopened or recreated as needed; errors sorted into [`SendError`].
-//! - [`run`]: the gateway: channels classified, updates submitted one at a time per
+//!   renamed, reopened or recreated as needed.
+//! - [`channel`]: [`Discord`], the channel, and its [`switchboard_domain::Channel`]
+//!   implementation for the dispatcher.
+//! - [`gateway`]: the gateway: channels located, updates submitted one at a time per
 //!   channel, interactions acknowledged only after they are durable ([`Host`]), slash
 //!   commands registered, missed messages caught up at start.
 //!
-//! The adapter holds no business rules: the desk decides, the adapter translates.
+//! The adapter holds no business rules: the desk decides, the adapter translates. What it
+//! keeps (threads, links, where it last was) goes through the domain's
+//! [`switchboard_domain::ChannelStore`].
 
 #![warn(missing_docs)]
 
+pub mod channel;
+pub mod classify;
+pub mod commands;
 pub mod config;
+pub mod error;
+pub mod gateway;
+pub mod keys;
+pub mod markdown;
 pub mod parse;
-pub mod run;
 pub mod send;
 
-use std::sync::Arc;
-
-use serenity::http::{Http, HttpBuilder};
-use switchboard_desk::Store;
-use switchboard_domain::Outbound;
-
-pub use config::{DiscordConfig, Secret};
-pub use send::SendError;
-pub use switchboard_domain::{BoxFuture, Host};
-
-/// The sentences the adapter itself shows (the app takes them from prompts/).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Texts {
-    /// Answer (only the presser sees it) to a staff-only button or command used by
-    /// someone without the staff role, or outside the staff space.
-    pub not_staff: String,
-    /// Posted in a customer's new private thread when their message in the public support
-    /// channel was moved there; `{name}` becomes a mention of the customer (the only ping
-    /// the bot ever sends).
-    pub moved_private: String,
-    /// Answer (only the user sees it) to a slash command once it was taken.
-    pub done: String,
-    /// Answer (only the user sees it) when their command or button could not be taken
-    /// (the store failed, or their private thread could not be made): try again.
-    pub failed: String,
-}
-
-impl Default for Texts {
-    fn default() -> Self {
-        Texts {
-            not_staff: "Only the support team can do that here.".into(),
-            moved_private: "{name}, we moved your message to this private thread: only you and the support team can read it.".into(),
-            done: "Done.".into(),
-            failed: "Sorry, that did not work. Please try again in a moment.".into(),
-        }
-    }
-}
-
-/// The Discord channel: one bot, its settings, its sending side.
-pub struct Discord {
-    cfg: DiscordConfig,
-    token: Secret,
-    texts: Texts,
-    descriptions: Vec<(String, String)>,
-    sender: send::Sender,
-}
-
-/// An HTTP client for `cfg`: Discord itself with serenity's rate limiter, or (tests) any
-/// other address as a proxy, which serenity honours only with its rate limiter off.
-pub(crate) fn http_for(cfg: &DiscordConfig, token: &Secret) -> Http {
-    let b = HttpBuilder::new(token.expose());
-    if cfg.is_default_api() {
-        b.build()
-    } else {
-        b.proxy(cfg.api_url.trim().trim_end_matches('/'))
-            .ratelimiter_disabled(true)
-            .build()
-    }
-}
-
-impl Discord {
-    /// A channel for `cfg` with `token`, keeping its thread map in `store`, showing
-    /// `texts`. Fails on an `api_url` that is not a URL.
-    pub fn new(
-        cfg: DiscordConfig,
-        token: &Secret,
-        store: Arc<dyn Store>,
-        texts: Texts,
-    ) -> Result<Discord, String> {
-        let url = cfg.api_url.trim();
-        let host = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
-            return Err(format!(
-                "discord.api_url `{}` is not an http(s) URL: leave it at {}",
-                cfg.api_url,
-                config::DEFAULT_API_URL
-            ));
-        }
-        let http = Arc::new(http_for(&cfg, token));
-        Ok(Discord {
-            sender: send::Sender::new(http, cfg.clone(), store),
-            cfg,
-            token: token.clone(),
-            texts,
-            descriptions: run::default_descriptions(),
-        })
-    }
-
-    /// Replaces the slash commands' descriptions (`(command, description)`, e.g. from
-    /// prompts `commands.*`); commands not named keep their English default.
-    pub fn with_command_descriptions(mut self, descriptions: &[(&str, String)]) -> Discord {
-        for (name, d) in descriptions {
-            if let Some(slot) = self.descriptions.iter_mut().find(|(n, _)| n == name) {
-                slot.1 = send::truncate(d, 100);
-            }
-        }
-        self
-    }
-
-    /// The settings.
-    pub fn config(&self) -> &DiscordConfig {
-        &self.cfg
-    }
-
-    /// The dispatcher's queue key for an outbound message this channel delivers
-    /// (messages with one key go in order), or `None` when it is not Discord's: customer
-    /// chats on Discord (`discord:chat:<id>`); ticket threads (`discord:ticket:<n>`) and
-    /// the staff space (`discord:staff`) when the staff space is on Discord.
-    pub fn route(&self, o: &Outbound) -> Option<String> {
-        self.sender.route(o)
-    }
-
-    /// Delivers one outbound message.
-    pub async fn deliver(&self, o: &Outbound) -> Result<(), SendError> {
-        self.sender.deliver(o).await
-    }
-
-    /// At shutdown: sends not yet started give up ([`SendError::Stopped`]) and stay in
-    /// the outbox; sends under way finish.
-    pub fn stop_sending(&self) {
-        self.sender.stop();
-    }
-
-    /// Asks Discord who the bot is (`GET /users/@me`): `name (id)`, for `switchboard
-    /// check` and the start-up log. The error says what to do.
-    pub async fn whoami(&self) -> Result<String, String> {
-        match self.sender.http().get_current_user().await {
-            Ok(me) => Ok(format!("{} ({})", me.name, me.id.get())),
-            Err(e) if send::status_of(&e).is_some_and(|(s, _)| s == 401) => Err(
-                "Discord refused the bot token: check DISCORD_TOKEN (Developer Portal, your application, Bot, Reset Token)"
-                    .into(),
-            ),
-            Err(e) => Err(format!(
-                "cannot reach Discord at {}: {e}; check discord.api_url and the network",
-                self.cfg.api_url
-            )),
-        }
-    }
-}
+pub use channel::{Discord, Texts};
+pub use config::DiscordConfig;
+pub use error::{ConfigError, PrivateThreadError, RunError, StartError, WhoamiError};
+pub use switchboard_domain::{BoxFuture, DeliveryError, Host, Secret};

@@ -5,11 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
+use switchboard_desk::store::ForChannels;
 use switchboard_desk::{MemoryStore, Store, Transition};
-use switchboard_discord::{Discord, DiscordConfig, Secret, SendError, Texts};
+use switchboard_discord::{Discord, DiscordConfig, RunError, Secret, Texts};
 use switchboard_domain::{
-    BoxFuture, Button, Category, ChatId, Destination, Host, Inbound, Outbound, PartyId, Place,
-    Platform, Priority, Ticket, TicketId, TicketStatus, Timestamp, What,
+    BoxFuture, Button, Category, ChannelStore, ChatId, DeliveryError, Destination, Host, HostError,
+    Inbound, Outbound, PartyId, Place, Platform, Priority, Ticket, TicketId, TicketStatus,
+    Timestamp, What,
 };
 use switchboard_testkit::discord::{
     GUILD_ID, STAFF_CHANNEL_ID, STAFF_FORUM_ID, STAFF_ROLE_ID, SUPPORT_CHANNEL_ID, TOKEN,
@@ -31,14 +33,14 @@ struct TestHost {
 }
 
 impl Host for TestHost {
-    fn submit(&self, inbound: &Inbound) -> Result<(), String> {
+    fn submit(&self, inbound: &Inbound) -> Result<(), HostError> {
         let mut got = self.got.lock().unwrap();
         if got.iter().all(|i| i.key != inbound.key) {
             got.push(inbound.clone());
         }
         Ok(())
     }
-    fn durable(&self) -> BoxFuture<Result<(), String>> {
+    fn durable(&self) -> BoxFuture<Result<(), HostError>> {
         Box::pin(async { Ok(()) })
     }
 }
@@ -69,7 +71,7 @@ struct Bot {
     discord: Arc<Discord>,
     host: Arc<TestHost>,
     stop: watch::Sender<bool>,
-    task: JoinHandle<Result<(), String>>,
+    task: JoinHandle<Result<(), RunError>>,
 }
 
 impl Bot {
@@ -97,7 +99,7 @@ fn config(fake: &FakeDiscord) -> DiscordConfig {
 /// Starts the adapter and waits until it is connected and has registered its commands.
 async fn start(fake: &FakeDiscord, cfg: DiscordConfig, store: Arc<MemoryStore>) -> Bot {
     assert!(cfg.problems().is_empty(), "{:?}", cfg.problems());
-    let dyn_store: Arc<dyn Store> = store.clone();
+    let dyn_store: Arc<dyn ChannelStore> = Arc::new(ForChannels(store.clone()));
     let discord =
         Arc::new(Discord::new(cfg, &Secret::new(TOKEN), dyn_store, Texts::default()).unwrap());
     let host = Arc::new(TestHost::default());
@@ -659,22 +661,22 @@ async fn a_429_is_retry_after_and_a_5xx_is_transient() {
     );
     assert!(matches!(
         bot.discord.deliver(&o).await,
-        Err(SendError::RetryAfter(_))
+        Err(DeliveryError::RetryAfter(_))
     ));
     fake.fail_next_on("POST", "/channels/*/messages", DiscordFault::ServerError);
     assert!(matches!(
         bot.discord.deliver(&o).await,
-        Err(SendError::Transient(_))
+        Err(DeliveryError::Transient(_))
     ));
     fake.close_dms(&ann, true);
     assert!(matches!(
         bot.discord.deliver(&o).await,
-        Err(SendError::Permanent(_))
+        Err(DeliveryError::Permanent(_))
     ));
     fake.close_dms(&ann, false);
     bot.discord.deliver(&o).await.unwrap();
     bot.discord.stop_sending();
-    assert_eq!(bot.discord.deliver(&o).await, Err(SendError::Stopped));
+    assert_eq!(bot.discord.deliver(&o).await, Err(DeliveryError::Stopped));
     // Another platform's chat is not Discord's.
     let tg = Outbound {
         to: Destination::Customer {
@@ -871,7 +873,7 @@ async fn a_failed_thread_creation_is_retried_from_the_same_card() {
     );
     assert!(matches!(
         bot.discord.deliver(&card(5)).await,
-        Err(SendError::Transient(_))
+        Err(DeliveryError::Transient(_))
     ));
     assert!(fake.threads().is_empty());
     assert!(store.channel_state("discord:card:T-5").unwrap().is_some());
@@ -983,7 +985,7 @@ async fn a_refused_token_or_staff_permission_keeps_the_message() {
         );
         let r = bot.discord.deliver(&alert).await;
         assert!(
-            matches!(r, Err(SendError::Transient(_))),
+            matches!(r, Err(DeliveryError::Transient(_))),
             "{status} {code}: {r:?}"
         );
     }
@@ -999,7 +1001,7 @@ async fn a_refused_token_or_staff_permission_keeps_the_message() {
     );
     assert!(matches!(
         bot.discord.deliver(&alert).await,
-        Err(SendError::Permanent(_))
+        Err(DeliveryError::Permanent(_))
     ));
     bot.discord.deliver(&alert).await.unwrap();
     bot.stop().await;

@@ -1,10 +1,20 @@
-//! What crosses the boundary between the channel adapters and the desk: [`Inbound`] (an
-//! update turned into plain data by an adapter) and [`Outbound`] (a message the desk wants
-//! sent). Neither knows anything of Telegram or Discord.
+//! What crosses the boundary between the channel adapters and the rest of Switchboard,
+//! none of it knowing anything of Telegram or Discord:
+//! - data: [`Inbound`] (an update turned into plain data by an adapter) and [`Outbound`]
+//!   (a message the desk wants sent);
+//! - the way in: [`Host`], which takes updates and makes them durable ([`HostError`]);
+//! - the way out: [`Channel`], which delivers outbound messages and sorts every failure
+//!   into the one [`DeliveryError`] the dispatcher acts on;
+//! - what an adapter keeps about its platform: [`ChannelStore`] (its own state, the
+//!   platform references that point at tickets, the tickets it names threads after), so
+//!   that adapters depend on this crate and not on the desk.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ChatId, PartyId, TicketId, Timestamp, UpdateKey};
+use crate::ids::{ChatId, PartyId, TicketId, Timestamp, UpdateKey};
+use crate::ticket::{Ticket, TicketStatus};
 
 /// Who sent an update, as the platform describes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,13 +194,104 @@ pub struct Outbound {
 /// A boxed future (hosts are trait objects).
 pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
 
+/// Why the rest of Switchboard could not take an update or make it durable: the adapter
+/// does not acknowledge the update, so that the platform (or the adapter's catch-up)
+/// offers it again. The messages are the desk's and the store's own, for the log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// The desk could not handle the update (its store failed): it was not taken.
+    #[error("{0}")]
+    Submit(String),
+    /// The store could not make what was committed durable.
+    #[error("{0}")]
+    Flush(String),
+    /// The flusher has stopped (the service is ending): nothing more becomes durable.
+    #[error("the flusher stopped")]
+    Stopped,
+}
+
 /// What a channel adapter needs from the rest of Switchboard (the app implements it): every
 /// adapter hands updates in the same way, and tells its platform an update is consumed only
 /// after [`Host::durable`].
 pub trait Host: Send + Sync + 'static {
     /// Hands an update to the desk and commits its transition (not yet durable). An error
     /// means it was not handled: it will be offered again.
-    fn submit(&self, inbound: &Inbound) -> Result<(), String>;
+    fn submit(&self, inbound: &Inbound) -> Result<(), HostError>;
     /// Resolves once everything submitted so far is durable; then the outbox may be sent.
-    fn durable(&self) -> BoxFuture<Result<(), String>>;
+    fn durable(&self) -> BoxFuture<Result<(), HostError>>;
+}
+
+/// Why a message was not delivered: the one contract between every channel and the
+/// dispatcher, which acts on the variant (waits, retries with backoff, drops, or leaves the
+/// message in the outbox). Each adapter sorts its platform's errors into it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The platform asked to wait (429): try again after this long.
+    #[error("asked to wait {0:?}")]
+    RetryAfter(Duration),
+    /// A network problem or a server error: try again later, with backoff.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Refused for good (a blocked bot, a deleted chat, a closed DM, a bad request):
+    /// retrying changes nothing, the message is dropped (and logged).
+    #[error("refused: {0}")]
+    Permanent(String),
+    /// The store could not read or record the channel's state (its message): try again
+    /// later, as for [`DeliveryError::Transient`].
+    #[error("the store failed: {0}")]
+    Store(String),
+    /// The service is shutting down: not sent, it stays in the outbox for the next start.
+    #[error("not sent: shutting down")]
+    Stopped,
+}
+
+impl From<ChannelStoreError> for DeliveryError {
+    /// The channel's state could not be read or written: try again later.
+    fn from(e: ChannelStoreError) -> DeliveryError {
+        DeliveryError::Store(e.0)
+    }
+}
+
+/// A delivery under way, borrowing its channel.
+pub type Sending<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DeliveryError>> + Send + 'a>>;
+
+/// A chat platform the dispatcher delivers through (Telegram, Discord, the console).
+pub trait Channel: Send + Sync + 'static {
+    /// The platform's name, for logs.
+    fn name(&self) -> &'static str;
+    /// The queue `o` goes in (messages in one queue are delivered in order), or `None`
+    /// when this channel does not deliver it.
+    fn route(&self, o: &Outbound) -> Option<String>;
+    /// Delivers `o`.
+    fn deliver<'a>(&'a self, o: &'a Outbound) -> Sending<'a>;
+    /// Stops waits for send slots: what has not started stays in the outbox.
+    fn stop_sending(&self);
+}
+
+/// A store operation failed (the store's own error, as a message): the adapter reports it
+/// as [`DeliveryError::Store`] or logs it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ChannelStoreError(pub String);
+
+/// What a channel adapter reads and writes in the store (the desk's store implements it):
+/// its own state by key, the platform references (a thread, a message the bot sent) that
+/// point at tickets, and the tickets whose threads it names and catches up on. Adapters
+/// depend on this, not on the desk. Writes are durable with the next flush.
+pub trait ChannelStore: Send + Sync {
+    /// A ticket (its category and priority name its thread).
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, ChannelStoreError>;
+    /// Tickets, oldest first, optionally only those with `status` (catching up reads the
+    /// open ones).
+    fn tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, ChannelStoreError>;
+    /// The ticket a platform reference points at.
+    fn linked_ticket(&self, reference: &str) -> Result<Option<TicketId>, ChannelStoreError>;
+    /// Records platform references that point at a ticket (learnt while delivering).
+    fn link(&self, links: &[(String, TicketId)]) -> Result<(), ChannelStoreError>;
+    /// The channel's own state by key (`telegram:topic:5`), such as the thread a ticket
+    /// lives in. The desk never reads it.
+    fn channel_state(&self, key: &str) -> Result<Option<String>, ChannelStoreError>;
+    /// Sets (`Some`) or removes (`None`) the channel's state under `key`.
+    fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), ChannelStoreError>;
 }

@@ -9,8 +9,12 @@
 //!   [`UpdateKey`]) and time ([`Timestamp`], [`Millis`]).
 //! - [`ticket`]: the records: [`Ticket`] and its [`TicketStatus`], [`Message`], [`Customer`],
 //!   the audit trail's [`TicketEvent`] and its [`EventKind`].
-//! - [`io`]: what crosses between adapters and the desk: [`Inbound`] and [`Outbound`].
-//! - [`secret`]: [`Secret`], a token that `Debug` never prints.
+//! - [`io`]: what crosses between adapters and the rest: [`Inbound`] and [`Outbound`], the
+//!   [`Host`] updates go to, the [`Channel`] messages go out through with its one
+//!   [`DeliveryError`], and the [`ChannelStore`] adapters keep their state in.
+//! - [`secret`]: [`Secret`], a token that `Debug` never prints, and [`SecretSource`], where
+//!   a channel reads one from.
+//! - [`backoff`]: [`Backoff`], the doubling, capped, jittered wait between retries.
 //! - [`sync`]: taking a lock whose holder panicked, for data no panic leaves half-changed.
 //! - [`rng`]: [`rng::Rng`], the deterministic generator of tests, benchmarks and synthetic
 //!   history (not for security).
@@ -27,6 +31,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod backoff;
 pub mod ids;
 pub mod io;
 pub mod metrics;
@@ -35,12 +40,13 @@ pub mod secret;
 pub mod sync;
 pub mod ticket;
 
+pub use backoff::Backoff;
 pub use ids::{ChatId, Millis, PartyId, TicketId, Timestamp, UpdateKey};
 pub use io::{
-    Attachment, BoxFuture, Button, Destination, Host, Inbound, MediaKind, Outbound, Place, Sender,
-    What,
+    Attachment, BoxFuture, Button, Channel, ChannelStore, ChannelStoreError, DeliveryError,
+    Destination, Host, HostError, Inbound, MediaKind, Outbound, Place, Sender, Sending, What,
 };
-pub use secret::Secret;
+pub use secret::{Secret, SecretError, SecretSource};
 pub use ticket::{
     Agent, Author, Customer, EventKind, Message, Resolution, Sla, Survey, Ticket, TicketEvent,
     TicketStatus,

@@ -1,4 +1,5 @@
-//! `[telegram]` in config/switchboard.toml, and the bot token.
+//! `[telegram]` in config/switchboard.toml, and the bot token and webhook secret (read
+//! through the domain's [`SecretSource`], checked for Telegram's shapes here).
 
 use std::path::Path;
 use std::time::Duration;
@@ -125,6 +126,9 @@ impl Default for LimitsConfig {
 }
 
 pub use switchboard_domain::Secret;
+use switchboard_domain::SecretSource;
+
+use crate::error::ConfigError;
 
 /// The environment variable with the bot token.
 pub const TOKEN_ENV: &str = "TELEGRAM_BOT_TOKEN";
@@ -138,37 +142,21 @@ fn secret(
     base: Option<&Path>,
     what: &str,
     setting: &str,
-) -> Result<Secret, String> {
-    if let Ok(v) = std::env::var(env)
-        && !v.trim().is_empty()
-    {
-        return Ok(Secret::new(v.trim().to_string()));
-    }
-    if file.is_empty() {
-        return Err(format!(
-            "no {what}: set the {env} environment variable, or name a file holding it in `{setting}`"
-        ));
-    }
-    let path = match base {
-        Some(b) => b.join(file),
-        None => Path::new(file).to_path_buf(),
+) -> Result<Secret, ConfigError> {
+    let source = SecretSource {
+        what,
+        short: what,
+        env,
+        setting,
+        file,
+        base,
     };
-    match std::fs::read_to_string(&path) {
-        Ok(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim().to_string())),
-        Ok(_) => Err(format!(
-            "the {what} file {} is empty: put the {what} in it, or set {env}",
-            path.display()
-        )),
-        Err(e) => Err(format!(
-            "cannot read the {what} file {}: {e}; fix `{setting}` or set {env}",
-            path.display()
-        )),
-    }
+    Ok(source.read(|k| std::env::var(k).ok(), |p| std::fs::read_to_string(p))?)
 }
 
 impl TelegramConfig {
     /// The bot token: `TELEGRAM_BOT_TOKEN`, else the `token_file` (relative to `base`).
-    pub fn token(&self, base: Option<&Path>) -> Result<Secret, String> {
+    pub fn token(&self, base: Option<&Path>) -> Result<Secret, ConfigError> {
         let t = secret(
             TOKEN_ENV,
             &self.token_file,
@@ -182,16 +170,13 @@ impl TelegramConfig {
             .split_once(':')
             .is_some_and(|(id, key)| id.parse::<u64>().is_ok() && !key.is_empty());
         if !ok {
-            return Err(
-                "the Telegram bot token is malformed: it looks like `123456789:AAE…` (ask @BotFather for it)"
-                    .into(),
-            );
+            return Err(ConfigError::MalformedToken);
         }
         Ok(t)
     }
 
     /// The webhook secret: `TELEGRAM_WEBHOOK_SECRET`, else `webhook.secret_file`.
-    pub fn webhook_secret(&self, base: Option<&Path>) -> Result<Secret, String> {
+    pub fn webhook_secret(&self, base: Option<&Path>) -> Result<Secret, ConfigError> {
         let s = secret(
             WEBHOOK_SECRET_ENV,
             &self.webhook.secret_file,
@@ -205,7 +190,7 @@ impl TelegramConfig {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !ok {
-            return Err("the Telegram webhook secret may hold only A-Z, a-z, 0-9, `_` and `-` (at most 256): choose another".into());
+            return Err(ConfigError::MalformedWebhookSecret);
         }
         Ok(s)
     }
@@ -315,9 +300,19 @@ mod tests {
             token_file: "bad".into(),
             ..Default::default()
         };
-        assert!(bad.token(Some(&dir)).unwrap_err().contains("malformed"));
+        assert!(
+            bad.token(Some(&dir))
+                .unwrap_err()
+                .to_string()
+                .contains("malformed")
+        );
         let none = TelegramConfig::default();
-        assert!(none.token(Some(&dir)).unwrap_err().contains(TOKEN_ENV));
+        assert!(
+            none.token(Some(&dir))
+                .unwrap_err()
+                .to_string()
+                .contains(TOKEN_ENV)
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -11,8 +11,12 @@ use teloxide::prelude::Requester;
 use teloxide::types::{AllowedUpdate, CallbackQueryId, Update, UpdateKind};
 use tokio::sync::watch;
 
+use switchboard_domain::{Backoff, DeliveryError, Secret};
+
+use crate::channel::Telegram;
+use crate::error::WebhookError;
 use crate::parse::{Parsed, parse};
-use crate::send::{SendError, classify};
+use crate::send::classify;
 
 pub use switchboard_domain::{BoxFuture, Host};
 
@@ -54,7 +58,7 @@ pub(crate) fn submit_batch(
     (updates.len(), callbacks)
 }
 
-impl crate::Telegram {
+impl Telegram {
     /// Answers button presses (after their transitions are durable). Failures are logged:
     /// the spinner stops by itself after a while.
     pub(crate) async fn answer(&self, callbacks: Vec<CallbackQueryId>) {
@@ -69,7 +73,8 @@ impl crate::Telegram {
     /// next call confirms the batch with its offset.
     pub async fn poll(self: Arc<Self>, host: Arc<dyn Host>, mut shutdown: watch::Receiver<bool>) {
         let mut offset: i32 = 0;
-        let mut backoff = Duration::from_millis(200);
+        // One poller: no jitter needed.
+        let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
         // A webhook left over from webhook mode would make getUpdates fail.
         if let Err(e) = self.sender.bot.delete_webhook().await {
             tracing::warn!(error = %e, "could not remove a webhook; polling may fail");
@@ -88,16 +93,16 @@ impl crate::Telegram {
             };
             let updates = match updates {
                 Ok(u) => {
-                    backoff = Duration::from_millis(200);
+                    backoff.reset();
                     u
                 }
                 Err(e) => {
+                    let step = backoff.next(0);
                     let wait = match classify(&e) {
-                        SendError::RetryAfter(d) => d,
-                        _ => backoff,
+                        DeliveryError::RetryAfter(d) => d,
+                        _ => step,
                     };
                     tracing::warn!(error = %e, ?wait, "getUpdates failed; trying again");
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => continue,
                         _ = shutdown.changed() => return,
@@ -112,7 +117,7 @@ impl crate::Telegram {
                 // Nothing is confirmed: the same updates come again (the desk drops the
                 // ones it has seen).
                 tracing::error!(error = %e, "the store could not make updates durable");
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(backoff.current()).await;
                 continue;
             }
             if done > 0 {
@@ -120,7 +125,7 @@ impl crate::Telegram {
             }
             self.answer(callbacks).await;
             if done < updates.len() {
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(backoff.current()).await;
             }
         }
     }
@@ -135,9 +140,9 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 struct Webhook {
-    telegram: Arc<crate::Telegram>,
+    telegram: Arc<Telegram>,
     host: Arc<dyn Host>,
-    secret: crate::Secret,
+    secret: Secret,
 }
 
 /// One posted update: refused without the right secret; answered 200 only once its
@@ -177,7 +182,7 @@ async fn on_update(
     StatusCode::OK
 }
 
-impl crate::Telegram {
+impl Telegram {
     /// Webhook mode until `shutdown`: listens on `webhook.listen` at `webhook.path`,
     /// registers `webhook.url` with Telegram (with the secret and the update kinds), and
     /// hands each posted update to the desk. Returns the address it listens on once bound
@@ -185,23 +190,23 @@ impl crate::Telegram {
     pub async fn serve_webhook(
         self: Arc<Self>,
         host: Arc<dyn Host>,
-        secret: crate::Secret,
+        secret: Secret,
         mut shutdown: watch::Receiver<bool>,
-    ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), String> {
+    ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), WebhookError> {
         let cfg = self.cfg.webhook.clone();
         let listener = tokio::net::TcpListener::bind(&cfg.listen)
             .await
-            .map_err(|e| {
-                format!(
-                    "cannot listen on telegram.webhook.listen {}: {e}",
-                    cfg.listen
-                )
+            .map_err(|e| WebhookError::Listen {
+                listen: cfg.listen.clone(),
+                error: e.to_string(),
             })?;
         let addr = listener
             .local_addr()
-            .map_err(|e| format!("cannot read the webhook address: {e}"))?;
-        let url = reqwest::Url::parse(&cfg.url)
-            .map_err(|e| format!("telegram.webhook.url `{}` is not a URL: {e}", cfg.url))?;
+            .map_err(|e| WebhookError::Address(e.to_string()))?;
+        let url = reqwest::Url::parse(&cfg.url).map_err(|e| WebhookError::Url {
+            url: cfg.url.clone(),
+            error: e.to_string(),
+        })?;
         let hook = Arc::new(Webhook {
             telegram: self.clone(),
             host,
@@ -222,7 +227,7 @@ impl crate::Telegram {
         let bot = self.sender.bot.clone();
         tokio::spawn(async move {
             use teloxide::payloads::SetWebhookSetters;
-            let mut wait = Duration::from_millis(500);
+            let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(60));
             loop {
                 match bot
                     .set_webhook(url.clone())
@@ -235,9 +240,9 @@ impl crate::Telegram {
                         return;
                     }
                     Err(e) => {
+                        let wait = backoff.next(0);
                         tracing::warn!(error = %e, retry_in = ?wait, "setWebhook failed");
                         tokio::time::sleep(wait).await;
-                        wait = (wait * 2).min(Duration::from_secs(60));
                     }
                 }
             }

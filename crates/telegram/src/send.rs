@@ -1,12 +1,14 @@
 //! The desk's [`Outbound`] messages -> Bot API calls: customers' private chats, ticket
-//! topics (or reply-to cards) in the staff group, the staff group itself.
+//! topics (or reply-to cards) in the staff group, the staff group itself. Teloxide's errors
+//! are sorted into the domain's [`DeliveryError`] ([`classify`]); the topic map and links
+//! are kept in the [`ChannelStore`] (a store failure is [`DeliveryError::Store`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use switchboard_desk::Store;
-use switchboard_domain::{Button, Destination, MediaKind, Outbound, Platform, TicketId};
+use switchboard_domain::{
+    Button, ChannelStore, DeliveryError, Destination, MediaKind, Outbound, Platform, TicketId,
+};
 use teloxide::payloads::{
     EditForumTopicSetters, SendAudioSetters, SendDocumentSetters, SendMessageSetters,
     SendPhotoSetters, SendStickerSetters, SendVideoSetters, SendVoiceSetters,
@@ -22,31 +24,6 @@ use crate::config::{TelegramConfig, Topics};
 use crate::html;
 use crate::limits::Limiter;
 use crate::parse::refs;
-
-/// Why a message was not delivered; the dispatcher acts on the variant.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// Telegram asked to wait (429): try again after this long.
-    #[error("Telegram asked to wait {0:?}")]
-    RetryAfter(Duration),
-    /// The service is shutting down: not sent, still in the outbox.
-    #[error("not sent: shutting down")]
-    Stopped,
-    /// A network problem or a server error: try again later.
-    #[error("temporary failure: {0}")]
-    Transient(String),
-    /// Telegram refused it for good (the customer blocked the bot, the chat is gone):
-    /// retrying changes nothing.
-    #[error("refused: {0}")]
-    Permanent(String),
-}
-
-impl From<switchboard_desk::StoreError> for SendError {
-    /// The store could not record or read the channel's state: try again later.
-    fn from(e: switchboard_desk::StoreError) -> SendError {
-        SendError::Transient(e.to_string())
-    }
-}
 
 /// Why a send stopped inside the adapter.
 enum Fail {
@@ -85,19 +62,19 @@ fn topic_trouble(e: &RequestError) -> Option<TopicTrouble> {
 }
 
 /// Sorts a teloxide error into what the dispatcher does about it.
-pub fn classify(e: &RequestError) -> SendError {
+pub fn classify(e: &RequestError) -> DeliveryError {
     match e {
-        RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
+        RequestError::RetryAfter(s) => DeliveryError::RetryAfter(s.duration()),
         RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
-            SendError::Transient(e.to_string())
+            DeliveryError::Transient(e.to_string())
         }
         RequestError::Api(ApiError::Unknown(text))
             if !(text.starts_with("Bad Request") || text.starts_with("Forbidden")) =>
         {
             // Internal server errors and the like.
-            SendError::Transient(text.clone())
+            DeliveryError::Transient(text.clone())
         }
-        _ => SendError::Permanent(e.to_string()),
+        _ => DeliveryError::Permanent(e.to_string()),
     }
 }
 
@@ -105,7 +82,7 @@ pub fn classify(e: &RequestError) -> SendError {
 pub struct Sender {
     pub(crate) bot: Bot,
     cfg: TelegramConfig,
-    store: Arc<dyn Store>,
+    store: Arc<dyn ChannelStore>,
     limiter: Limiter,
     /// Whether ticket threads are forum topics (auto mode turns it off for the session
     /// when Telegram says the group is not a forum).
@@ -117,7 +94,7 @@ pub struct Sender {
 
 impl Sender {
     /// A sender over `bot` with these settings, keeping its topic map in `store`.
-    pub fn new(bot: Bot, cfg: TelegramConfig, store: Arc<dyn Store>) -> Sender {
+    pub fn new(bot: Bot, cfg: TelegramConfig, store: Arc<dyn ChannelStore>) -> Sender {
         let topics = cfg.topics != Topics::Off;
         let (stopping, stop) = tokio::sync::watch::channel(false);
         Sender {
@@ -149,9 +126,9 @@ impl Sender {
 
     /// Delivers one outbound message (several when the text is longer than Telegram
     /// allows; the buttons go under the last).
-    pub async fn deliver(&self, o: &Outbound) -> Result<(), SendError> {
+    pub async fn deliver(&self, o: &Outbound) -> Result<(), DeliveryError> {
         let Some(chat) = self.chat_of(o) else {
-            return Err(SendError::Permanent(
+            return Err(DeliveryError::Permanent(
                 "not a Telegram destination (a routing bug)".into(),
             ));
         };
@@ -194,7 +171,7 @@ impl Sender {
                     }
                     return Ok(());
                 }
-                Err(Fail::Stopped) => return Err(SendError::Stopped),
+                Err(Fail::Stopped) => return Err(DeliveryError::Stopped),
                 Err(Fail::Api(e)) => match (topic_trouble(&e), thread, ticket) {
                     (Some(TopicTrouble::Closed), Some(th), Some(_)) if attempt < 2 => {
                         tracing::info!(chat, thread = th.0.0, "the topic was closed: reopening it");
@@ -212,7 +189,7 @@ impl Sender {
                 },
             }
         }
-        Err(SendError::Transient(
+        Err(DeliveryError::Transient(
             "the ticket's topic kept failing".into(),
         ))
     }
@@ -319,7 +296,7 @@ impl Sender {
 
     /// The topic of a ticket in the staff group: created on first use, renamed when its
     /// category or priority changed. `None` without topics.
-    async fn thread_for(&self, ticket: TicketId) -> Result<Option<ThreadId>, SendError> {
+    async fn thread_for(&self, ticket: TicketId) -> Result<Option<ThreadId>, DeliveryError> {
         if !self.topics.load(Ordering::Relaxed) {
             return Ok(None);
         }
@@ -350,7 +327,7 @@ impl Sender {
             return Ok(Some(thread));
         }
         if self.wait_slot(chat.0).await.is_err() {
-            return Err(SendError::Stopped);
+            return Err(DeliveryError::Stopped);
         }
         match self.bot.create_forum_topic(chat, name.clone()).await {
             Ok(topic) => {

@@ -54,12 +54,14 @@ fn check_channels(s: &Settings, config: Option<&Path>) -> Vec<String> {
         problems.push(e);
     }
     let base = config.and_then(Path::parent);
-    let store: std::sync::Arc<dyn switchboard_desk::Store> =
-        std::sync::Arc::new(switchboard_desk::MemoryStore::new());
+    let store: std::sync::Arc<dyn switchboard_domain::ChannelStore> =
+        std::sync::Arc::new(switchboard_desk::store::ForChannels(std::sync::Arc::new(
+            switchboard_desk::MemoryStore::new(),
+        )));
     if tg.enabled {
         let mut mine = tg.problems();
         match tg.token(base) {
-            Err(e) => mine.push(e),
+            Err(e) => mine.push(e.to_string()),
             Ok(token) if mine.is_empty() => {
                 match switchboard_telegram::Telegram::new(tg.clone(), &token, store.clone()) {
                     Ok(t) => mine.extend(
@@ -71,7 +73,7 @@ fn check_channels(s: &Settings, config: Option<&Path>) -> Vec<String> {
                         )
                         .err(),
                     ),
-                    Err(e) => mine.push(e),
+                    Err(e) => mine.push(e.to_string()),
                 }
             }
             Ok(_) => {}
@@ -81,7 +83,7 @@ fn check_channels(s: &Settings, config: Option<&Path>) -> Vec<String> {
     if dc.enabled {
         let mut mine = dc.problems();
         match dc.token(base) {
-            Err(e) => mine.push(e),
+            Err(e) => mine.push(e.to_string()),
             Ok(token) if mine.is_empty() => {
                 match switchboard_discord::Discord::new(
                     dc.clone(),
@@ -92,7 +94,7 @@ fn check_channels(s: &Settings, config: Option<&Path>) -> Vec<String> {
                     Ok(d) => mine.extend(
                         reachable("Discord", &dc.api_url, "discord.api_url", d.whoami()).err(),
                     ),
-                    Err(e) => mine.push(e),
+                    Err(e) => mine.push(e.to_string()),
                 }
             }
             Ok(_) => {}
@@ -103,11 +105,11 @@ fn check_channels(s: &Settings, config: Option<&Path>) -> Vec<String> {
 }
 
 /// Runs `whoami` (at most 15 s): the platform answers with the token.
-fn reachable(
+fn reachable<E: std::fmt::Display>(
     what: &str,
     url: &str,
     setting: &str,
-    whoami: impl std::future::Future<Output = Result<String, String>>,
+    whoami: impl std::future::Future<Output = Result<String, E>>,
 ) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -115,7 +117,7 @@ fn reachable(
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
         match tokio::time::timeout(std::time::Duration::from_secs(15), whoami).await {
-            Ok(r) => r.map(|_| ()),
+            Ok(r) => r.map(|_| ()).map_err(|e| e.to_string()),
             Err(_) => Err(format!(
                 "{what} at {url} did not answer within 15 s: check {setting} and the network"
             )),

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::json::{self, NewMsg, id};
 use super::rest;
 use super::state::{ChannelRec, InteractionRec, MemberRec, State, timestamp_now};
-use super::{APPLICATION_ID, BOT_ID, DiscordUser, IncomingMessage, InteractionRef, Thread};
+use super::types::{APPLICATION_ID, BOT_ID, DiscordUser, IncomingMessage, InteractionRef, Thread};
 
 /// The public view of a thread record.
 pub(crate) fn thread_view(c: &ChannelRec) -> Thread {

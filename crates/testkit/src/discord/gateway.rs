@@ -20,8 +20,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::json;
+use super::session::{Live, Outgoing, ResumeRec, Session};
 use super::state::{Shared, State};
-use super::{BOT_ID, Identify, TOKEN};
+use super::types::{BOT_ID, Identify, TOKEN};
 
 /// `GUILDS`.
 pub(crate) const INTENT_GUILDS: u64 = 1;
@@ -33,64 +34,6 @@ pub(crate) const INTENT_GUILD_MESSAGE_REACTIONS: u64 = 1 << 10;
 pub(crate) const INTENT_DIRECT_MESSAGES: u64 = 1 << 12;
 /// `MESSAGE_CONTENT` (privileged).
 pub(crate) const INTENT_MESSAGE_CONTENT: u64 = 1 << 15;
-
-/// What a connection task is told to do.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    /// Send this text frame.
-    Frame(String),
-    /// Send a close frame with this code and reason, then hang up.
-    Close(u16, &'static str),
-    /// Hang up without a close frame (the TCP connection just ends).
-    Drop,
-}
-
-/// The connection that currently carries the session.
-#[derive(Debug)]
-pub(crate) struct Live {
-    pub conn: u64,
-    pub tx: mpsc::UnboundedSender<Outgoing>,
-}
-
-/// The current session.
-#[derive(Debug)]
-pub(crate) struct Session {
-    pub id: String,
-    pub seq: u64,
-    pub intents: u64,
-    /// Every dispatch of this session as sent: `(seq, frame text)`.
-    pub log: Vec<(u64, String)>,
-}
-
-/// A RESUME the client sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ResumeRec {
-    pub session_id: String,
-    pub seq: u64,
-    pub accepted: bool,
-}
-
-/// The gateway part of the state.
-#[derive(Debug, Default)]
-pub(crate) struct Gateway {
-    pub next_conn: u64,
-    pub connections: usize,
-    pub live: Option<Live>,
-    pub session: Option<Session>,
-    pub sessions_started: u64,
-    /// Dispatches made before the first session, delivered after its READY.
-    pub pending: Vec<(String, Value)>,
-    pub invalidate_next_resume: bool,
-    pub identifies: Vec<Identify>,
-    pub resumes: Vec<ResumeRec>,
-    pub heartbeats: usize,
-    /// Names of the events withheld because the session lacked the intent.
-    pub withheld: Vec<String>,
-    /// Close codes the fake sent (and `None` for dropped connections).
-    pub hangups: Vec<Option<u16>>,
-    /// The query string of every websocket connection (`v=10`, ...).
-    pub queries: Vec<String>,
-}
 
 impl State {
     /// Sends a dispatch (op 0) to the bot: numbered and logged in the

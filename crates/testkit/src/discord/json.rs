@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::state::{ChannelRec, MsgRec, RoleRec, State, timestamp_now};
-use super::{APPLICATION_ID, BOT_ID, DiscordUser, OWNER_ID};
+use super::types::{APPLICATION_ID, BOT_ID, DiscordUser, OWNER_ID};
 
 /// Permissions the bot has everywhere (Administrator).
 pub(crate) const BOT_PERMISSIONS: &str = "8";

@@ -21,7 +21,7 @@ use super::body;
 use super::gateway;
 use super::rest::{self, Reply, Req};
 use super::state::Shared;
-use super::{Call, DiscordFault, TOKEN};
+use super::types::{Call, DiscordFault, TOKEN};
 
 /// Request bodies above this are refused (Discord's upload limit is 10 MiB
 /// per file without boosts; several files fit).

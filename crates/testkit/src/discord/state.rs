@@ -12,10 +12,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::gateway::Gateway;
-use super::{
-    Call, DiscordConfig, DiscordFault, DiscordUser, InteractionResponse, Reaction,
-    RegisteredCommand, Sent,
+use super::session::Gateway;
+use super::types::{
+    BOT_ID, BOT_NAME, Call, DiscordConfig, DiscordFault, DiscordUser, InteractionResponse,
+    OWNER_ID, Reaction, RegisteredCommand, Sent,
 };
 
 /// Milliseconds between the Unix epoch and Discord's epoch (2015-01-01).
@@ -226,8 +226,8 @@ impl State {
     /// role, and the support, staff and forum channels.
     fn seed(&mut self) {
         let c = self.config.clone();
-        let bot = DiscordUser::new(super::BOT_ID, super::BOT_NAME).as_bot();
-        let owner = DiscordUser::new(super::OWNER_ID, "Owner");
+        let bot = DiscordUser::new(BOT_ID, BOT_NAME).as_bot();
+        let owner = DiscordUser::new(OWNER_ID, "Owner");
         let now = timestamp_now();
         for u in [bot, owner] {
             self.members.insert(
@@ -296,9 +296,9 @@ impl State {
 
     pub(crate) fn bot(&self) -> DiscordUser {
         self.users
-            .get(&super::BOT_ID)
+            .get(&BOT_ID)
             .cloned()
-            .unwrap_or_else(|| DiscordUser::new(super::BOT_ID, super::BOT_NAME).as_bot())
+            .unwrap_or_else(|| DiscordUser::new(BOT_ID, BOT_NAME).as_bot())
     }
 
     /// Registers (or updates) a user.
