@@ -10,6 +10,7 @@
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
 //!   temporary directory.
+//! - `suggest`: `rules suggest` on a small labelled CSV: the table, the JSON, the errors.
 //! - `signals`: `switchboard run` stops cleanly on SIGTERM and Ctrl-C with its standard
 //!   input still open.
 //! - `telegram`: the Telegram channel (the service runtime with the real teloxide client)
@@ -24,4 +25,5 @@ mod lifecycle;
 mod race;
 mod reload;
 mod signals;
+mod suggest;
 mod telegram;

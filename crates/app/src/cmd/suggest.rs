@@ -123,19 +123,21 @@ fn print_table(
     let label = &s.label;
     writeln!(out, "Keywords for `{label}` in {input}")?;
     writeln!(out, "compared with the rules of {rules}.")?;
+    let skipped = if bad_rows > 0 {
+        format!(" ({bad_rows} unreadable rows skipped)")
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{} of {} rows are labelled {label}{}; the rules classify {} of them as {label}",
-        s.label_rows,
-        s.rows,
-        if bad_rows > 0 {
-            format!(" ({bad_rows} unreadable rows skipped)")
-        } else {
-            String::new()
-        },
-        s.covered,
+        "{} of {} rows are labelled {label}{skipped}.",
+        s.label_rows, s.rows
     )?;
-    writeln!(out, "(recall {:.3}).", s.recall)?;
+    writeln!(
+        out,
+        "The rules classify {} of them as {label}: recall {:.3}.",
+        s.covered, s.recall
+    )?;
     writeln!(out)?;
     if s.candidates.is_empty() {
         writeln!(
@@ -164,18 +166,19 @@ fn print_table(
     writeln!(out)?;
     writeln!(
         out,
-        "support: rows labelled {label} with the keyword; precision: support / all rows with"
+        "support: rows labelled {label} that contain the keyword."
     )?;
+    writeln!(out, "precision: support / all rows that contain it.")?;
     writeln!(
         out,
-        "it; gain: rows labelled {label} with it that the rules do not classify as {label}."
+        "gain: of the support, the rows the rules do not classify as {label}."
     )?;
     writeln!(out, "Ranked by {SCORE};")?;
     writeln!(out, "support at least {}.", s.min_support)?;
     if s.prunings > 0 {
         writeln!(
             out,
-            "The candidate table was pruned {} times: counts may be short by up to {} rows.",
+            "The candidate table was pruned {} times to bound memory: counts may be\nshort by up to {} rows.",
             s.prunings, s.max_undercount
         )?;
     }
@@ -185,17 +188,18 @@ fn print_table(
         "Nothing was written. To use a keyword, add it to `any` of a rule with"
     )?;
     if has_category {
-        writeln!(out, "category = \"{label}\" in the rules file, then run")?;
+        writeln!(
+            out,
+            "category = \"{label}\" in the rules file, then see what it changes with"
+        )?;
     } else {
         writeln!(
             out,
-            "category = \"{label}\" (add `{label}` under [categories] first), then run"
+            "category = \"{label}\" (add `{label}` under [categories] first), then"
         )?;
+        writeln!(out, "see what it changes with")?;
     }
-    writeln!(
-        out,
-        "`switchboard rules backtest {input}` to see what it changes."
-    )?;
+    writeln!(out, "  switchboard rules backtest {input}")?;
     Ok(())
 }
 
