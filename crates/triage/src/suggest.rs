@@ -29,9 +29,12 @@
 //! measured on few rows; squaring it makes precision weigh more than volume (a keyword that
 //! routes wrong rows is what makes rules over-fire), and the logarithm rewards gain with
 //! diminishing returns. A keyword the rules already cover everywhere has gain 0 and score 0.
-//! Candidates with support below the minimum are left out, and so is a longer candidate
-//! that occurs in exactly the rows of a shorter one it contains (`top up fee` when every
-//! row with `fee` has `top up fee`): the shorter says the same and matches more new text.
+//! Candidates with support below the minimum are left out, and so is a phrase that occurs
+//! in exactly the rows of a shorter run of its words (`top up fee` when every row with
+//! `fee` has `top up fee`): the shorter says the same and matches more new text. In
+//! scripts without spaces it goes the other way: a two-character sequence found (nearly:
+//! 90 %) only inside one listed three-character sequence is a cut word (`打电` of `打电话`)
+//! and is left out for the whole one.
 //!
 //! Bounded memory: when the table passes [`SuggestOptions::max_candidates`] entries, every
 //! candidate seen in at most `t` rows is dropped (`t` = 1 at first, raised by one until the
@@ -323,11 +326,12 @@ impl Miner {
                 present,
             });
         }
+        let fragments = fragments(&self.table, self.opts.min_support);
         let mut ranked: Vec<Candidate> = self
             .table
             .iter()
             .filter(|(_, c)| u64::from(c.support) >= self.opts.min_support)
-            .filter(|(k, c)| !dominated(k, c, &self.table))
+            .filter(|(k, c)| !dominated(k, c, &self.table) && !fragments.contains(&**k as &str))
             .map(|(k, c)| {
                 let lb = wilson_lower(c.support, c.rows());
                 Candidate {
@@ -377,38 +381,50 @@ fn wilson_lower(k: u32, n: u32) -> f64 {
     ((centre - spread) / (1.0 + z2 / n)).max(0.0)
 }
 
-/// True when a shorter candidate contained in `key` occurs in exactly the same rows: every
-/// row with `key` has it, so equal counts mean equal rows.
+/// True when `key` is a phrase and a shorter run of its words occurs in exactly the same
+/// rows: every row with `key` has it, so equal counts mean equal rows.
 fn dominated(key: &str, c: &Counts, table: &HashMap<Box<str>, Counts>) -> bool {
     let same = |sub: &str| {
         table
             .get(sub)
             .is_some_and(|s| s.support == c.support && s.other == c.other)
     };
-    if key.contains(' ') {
-        // A phrase: its shorter runs of whole words.
-        let bounds: Vec<(usize, usize)> = key
-            .split(' ')
-            .scan(0usize, |at, w| {
-                let start = *at;
-                *at += w.len() + 1;
-                Some((start, start + w.len()))
-            })
-            .collect();
-        let n = bounds.len();
-        (1..n).any(|len| (0..=n - len).any(|i| same(&key[bounds[i].0..bounds[i + len - 1].1])))
-    } else {
-        // A character sequence: its shorter sequences of two or more characters.
-        let idx: Vec<usize> = key
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain([key.len()])
-            .collect();
-        let n = idx.len() - 1;
-        n > 2
-            && key.chars().next().is_some_and(is_cjk)
-            && (2..n).any(|len| (0..=n - len).any(|i| same(&key[idx[i]..idx[i + len]])))
+    if !key.contains(' ') {
+        return false;
     }
+    // Its shorter runs of whole words.
+    let bounds: Vec<(usize, usize)> = key
+        .split(' ')
+        .scan(0usize, |at, w| {
+            let start = *at;
+            *at += w.len() + 1;
+            Some((start, start + w.len()))
+        })
+        .collect();
+    let n = bounds.len();
+    (1..n).any(|len| (0..=n - len).any(|i| same(&key[bounds[i].0..bounds[i + len - 1].1])))
+}
+
+/// Two-character sequences that are (nearly) always part of one listed three-character
+/// sequence: cut words (`打电` of `打电话`, `很一` of `很一般`). "Nearly": the longer has at
+/// least 90 % of the shorter's support and of its rows.
+fn fragments(table: &HashMap<Box<str>, Counts>, min_support: u64) -> HashSet<&str> {
+    let near = |part: u32, whole: u32| u64::from(part) * 10 >= u64::from(whole) * 9;
+    let mut out = HashSet::new();
+    for (k, c) in table {
+        let idx: Vec<(usize, char)> = k.char_indices().collect();
+        if u64::from(c.support) < min_support || idx.len() != 3 || !is_cjk(idx[0].1) {
+            continue;
+        }
+        for sub in [&k[..idx[2].0], &k[idx[1].0..]] {
+            if let Some((sk, s)) = table.get_key_value(sub) {
+                if near(c.support, s.support) && near(c.rows(), s.rows()) {
+                    out.insert(&**sk);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The candidates of one matching form, as slices of it (with repeats).

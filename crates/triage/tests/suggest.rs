@@ -154,6 +154,24 @@ fn chinese_two_character_sequences_are_found() {
 }
 
 #[test]
+fn a_chinese_cut_word_gives_way_to_the_whole_word() {
+    let rows = [
+        ("打电话没人接", "complaint"),
+        ("打电话也没用", "complaint"),
+        ("打电话给客服", "complaint"),
+        ("客服电话是空号", "complaint"),
+        ("客服很好", "feedback"),
+    ];
+    let s = mine(&rows, "complaint", opts());
+    // 打电 is only ever in 打电话: left out for it. 电话 has a row of its own: kept.
+    assert_eq!(rank(&s, "打电"), None, "{:#?}", s.candidates);
+    let whole = &s.candidates[rank(&s, "打电话").expect("打电话 is listed")];
+    assert_eq!((whole.support, whole.rows, whole.gain), (3, 3, 3));
+    let dh = &s.candidates[rank(&s, "电话").expect("电话 is listed")];
+    assert_eq!((dh.support, dh.rows), (4, 4));
+}
+
+#[test]
 fn stop_words_and_numbers_are_skipped_and_phrases_kept() {
     let rows = [
         ("I need to talk to a human 123", "human"),
