@@ -417,10 +417,11 @@ fn fragments(table: &HashMap<Box<str>, Counts>, min_support: u64) -> HashSet<&st
             continue;
         }
         for sub in [&k[..idx[2].0], &k[idx[1].0..]] {
-            if let Some((sk, s)) = table.get_key_value(sub) {
-                if near(c.support, s.support) && near(c.rows(), s.rows()) {
-                    out.insert(&**sk);
-                }
+            if let Some((sk, s)) = table.get_key_value(sub)
+                && near(c.support, s.support)
+                && near(c.rows(), s.rows())
+            {
+                out.insert(&**sk);
             }
         }
     }

@@ -216,7 +216,7 @@ fn around(example: &str, keyword: &str) -> String {
     match found {
         Some(i) if i > BEFORE => {
             let rest: String = example.chars().skip(i - BEFORE).collect();
-            format!("…{rest}")
+            format!("…{}", rest.trim_start())
         }
         _ => example.to_string(),
     }
