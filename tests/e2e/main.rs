@@ -12,6 +12,7 @@
 //!   temporary directory.
 //! - `self_service`: a customer who writes again after an automatic answer reaches the
 //!   staff group at once, through the fake Telegram.
+//! - `suggest`: `rules suggest` on a small labelled CSV: the table, the JSON, the errors.
 //! - `signals`: `switchboard run` stops cleanly on SIGTERM and Ctrl-C with its standard
 //!   input still open.
 //! - `telegram`: the Telegram channel (the service runtime with the real teloxide client)
@@ -27,4 +28,5 @@ mod race;
 mod reload;
 mod self_service;
 mod signals;
+mod suggest;
 mod telegram;

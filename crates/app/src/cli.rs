@@ -185,6 +185,10 @@ pub enum RulesCommand {
     Test(TestArgs),
     /// Score the rules on a labelled CSV (columns `text` and `label`).
     Backtest(BacktestArgs),
+    /// Suggest keywords for a label, mined from a labelled CSV: each with its precision,
+    /// support and the rows it would add beyond what the rules classify today. Writes
+    /// nothing.
+    Suggest(SuggestArgs),
 }
 
 /// Business hours on the command line.
@@ -239,4 +243,26 @@ pub struct BacktestArgs {
     /// How many rules to list as most fired.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+}
+
+/// `switchboard rules suggest`.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// The labelled CSV: a header with `text` and `label` columns; others are ignored.
+    pub file: PathBuf,
+    /// The label to find keywords for.
+    #[arg(long)]
+    pub label: String,
+    /// Compare with this rules file instead of the one the config names.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// How many keywords to list, best first.
+    #[arg(long, default_value_t = 30)]
+    pub top: usize,
+    /// Leave out keywords found in fewer rows of the label than this.
+    #[arg(long, value_name = "K", default_value_t = 3)]
+    pub min_support: u64,
 }

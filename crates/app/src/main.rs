@@ -49,6 +49,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Rules(RulesCommand::Backtest(args)) => {
             locked(|out, err| cmd::backtest::run(config, args, out, err))
         }
+        Command::Rules(RulesCommand::Suggest(args)) => {
+            locked(|out, err| cmd::suggest::run(config, args, out, err))
+        }
         Command::Demo(args) => locked(|out, err| cmd::demo::run(config, args, out, err)),
         Command::Tickets(c) => locked(|out, err| cmd::tickets::run(config, c, out, err)),
         Command::Customers(c) => locked(|out, err| cmd::customers::run(config, c, out, err)),

@@ -8,6 +8,8 @@
 //! - `prefilter`: the words a regex cannot match without, so the `RegexSet` runs only
 //!   when one was seen.
 //! - [`backtest`]: scores an engine on labelled messages (precision, recall, F1, confusion).
+//! - [`suggest`]: mines candidate keywords for a label from labelled messages, ranked by
+//!   precision and by the rows the rules miss today (`rules suggest`).
 //! - [`error`]: [`Diagnostic`]s that name the file, line and column and say what to do.
 //!
 //! The crate is pure: no I/O and no async runtime. Reading files, watching them and
@@ -24,6 +26,7 @@ mod prefilter;
 mod rules;
 mod shadow;
 pub mod signals;
+pub mod suggest;
 
 pub use engine::{CompileOptions, Context, Engine, Explanation, Fired, Trace, Verdict};
 pub use error::{Diagnostic, RulesError};

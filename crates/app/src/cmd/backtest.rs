@@ -1,6 +1,9 @@
 //! `switchboard rules backtest`: scores the rules on a labelled CSV (per-category
 //! precision, recall and F1, a confusion matrix, the rules that fired most and never),
 //! streaming the file, with unreadable rows reported by line and skipped.
+//!
+//! Also the reading of labelled CSVs that `rules suggest` shares: [`LabelledRows`] (the
+//! header, the rows one at a time, unreadable rows reported by line) and [`classify_row`].
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -9,7 +12,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use switchboard_triage::backtest::{Report, Scorer};
 use switchboard_triage::normalize::guess_language;
-use switchboard_triage::{Context, Engine};
+use switchboard_triage::{Context, Engine, Verdict};
 
 use crate::cli::BacktestArgs;
 
@@ -80,25 +83,9 @@ pub fn score(
     predictions: Option<&Path>,
     err: &mut dyn Write,
 ) -> Result<std::result::Result<Report, String>> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let headers = match rdr.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Ok(Err(format!("cannot read the header line: {e}"))),
-    };
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
-    };
-    let (Some(text_col), Some(label_col)) = (find("text"), find("label")) else {
-        let got: Vec<String> = headers
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).into_owned())
-            .collect();
-        return Ok(Err(format!(
-            "the header must have a `text` and a `label` column, but it is `{}`; rename the columns or add them",
-            got.join(",")
-        )));
+    let mut rows = match LabelledRows::new(input) {
+        Ok(r) => r,
+        Err(msg) => return Ok(Err(msg)),
     };
     let mut writer = match predictions {
         None => None,
@@ -117,60 +104,12 @@ pub fn score(
         }
     };
     let mut scorer = Scorer::new(engine);
-    let mut record = csv::ByteRecord::new();
-    let mut bad = 0u64;
-    let mut report_bad = |line: u64, why: &str, err: &mut dyn Write| -> io::Result<()> {
-        bad += 1;
-        if bad <= BAD_ROWS_SHOWN {
-            writeln!(err, "line {line}: {why}; row skipped")?;
-        }
-        Ok(())
-    };
-    loop {
-        let line = rdr.position().line();
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
-                if let csv::ErrorKind::Io(_) = e.kind() {
-                    return Err(e.into());
-                }
-                report_bad(line, &format!("unreadable CSV ({e})"), err)?;
-                scorer.add_bad_row();
-                continue;
-            }
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        let (Some(text), Some(label)) = (record.get(text_col), record.get(label_col)) else {
-            report_bad(
-                line,
-                &format!(
-                    "missing field (the row has {} fields, the header {})",
-                    record.len(),
-                    headers.len()
-                ),
-                err,
-            )?;
+    while let Some(row) = rows.next_row(err)? {
+        let LabelledRow::Row { text, label } = row else {
             scorer.add_bad_row();
             continue;
         };
-        let (Ok(text), Ok(label)) = (std::str::from_utf8(text), std::str::from_utf8(label)) else {
-            report_bad(line, "invalid UTF-8", err)?;
-            scorer.add_bad_row();
-            continue;
-        };
-        let label = label.trim();
-        if label.is_empty() {
-            report_bad(line, "empty label", err)?;
-            scorer.add_bad_row();
-            continue;
-        }
-        let ctx = Context {
-            language: guess_language(text).and_then(|l| l.parse().ok()),
-            ..Context::default()
-        };
-        let v = engine.classify(text, &ctx);
+        let v = classify_row(engine, text);
         scorer.add(label, &v);
         if let Some(w) = writer.as_mut() {
             let fired: Vec<&str> = v.fired.iter().map(|f| &*f.rule).collect();
@@ -184,13 +123,148 @@ pub fn score(
             ])?;
         }
     }
-    if bad > BAD_ROWS_SHOWN {
-        writeln!(err, "… and {} more unreadable rows", bad - BAD_ROWS_SHOWN)?;
-    }
+    rows.finish(err)?;
     if let Some(mut w) = writer {
         w.flush()?;
     }
     Ok(Ok(scorer.report()))
+}
+
+/// Classifies one row of a labelled CSV as the service would, with the language guessed
+/// from the script (the commands that read labelled rows all classify them this way).
+pub fn classify_row(engine: &Engine, text: &str) -> Verdict {
+    let ctx = Context {
+        language: guess_language(text).and_then(|l| l.parse().ok()),
+        ..Context::default()
+    };
+    engine.classify(text, &ctx)
+}
+
+/// Counts an unreadable row in `bad` and reports it, up to [`BAD_ROWS_SHOWN`] of them.
+fn report_bad(bad: &mut u64, line: u64, why: &str, err: &mut dyn Write) -> io::Result<()> {
+    *bad += 1;
+    if *bad <= BAD_ROWS_SHOWN {
+        writeln!(err, "line {line}: {why}; row skipped")?;
+    }
+    Ok(())
+}
+
+/// One item of a labelled CSV: a readable row, or one that was reported and skipped.
+pub enum LabelledRow<'a> {
+    /// A row with its text and its label (trimmed, not empty).
+    Row {
+        /// The message.
+        text: &'a str,
+        /// The label.
+        label: &'a str,
+    },
+    /// An unreadable row, already reported by line.
+    Bad,
+}
+
+/// A labelled CSV (`text` and `label` columns, others ignored) read one row at a time, so
+/// that a file of any size is read in constant memory. Unreadable rows are reported to the
+/// error stream with their line number (the first [`BAD_ROWS_SHOWN`]) and counted.
+pub struct LabelledRows<R> {
+    rdr: csv::Reader<R>,
+    header_len: usize,
+    text_col: usize,
+    label_col: usize,
+    record: csv::ByteRecord,
+    bad: u64,
+}
+
+impl<R: io::Read> LabelledRows<R> {
+    /// Reads the header; a CSV without `text` and `label` columns is an `Err` with a
+    /// sentence for the admin.
+    pub fn new(input: R) -> std::result::Result<Self, String> {
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let headers = match rdr.byte_headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(format!("cannot read the header line: {e}")),
+        };
+        let find = |name: &str| {
+            headers
+                .iter()
+                .position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
+        };
+        let (Some(text_col), Some(label_col)) = (find("text"), find("label")) else {
+            let got: Vec<String> = headers
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).into_owned())
+                .collect();
+            return Err(format!(
+                "the header must have a `text` and a `label` column, but it is `{}`; rename the columns or add them",
+                got.join(",")
+            ));
+        };
+        Ok(LabelledRows {
+            rdr,
+            header_len: headers.len(),
+            text_col,
+            label_col,
+            record: csv::ByteRecord::new(),
+            bad: 0,
+        })
+    }
+
+    /// The next row, or `None` at the end. An I/O error is an `Err`; a row that cannot be
+    /// read is reported to `err` and returned as [`LabelledRow::Bad`].
+    pub fn next_row(&mut self, err: &mut dyn Write) -> Result<Option<LabelledRow<'_>>> {
+        let line = self.rdr.position().line();
+        match self.rdr.read_byte_record(&mut self.record) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line());
+                if let csv::ErrorKind::Io(_) = e.kind() {
+                    return Err(e.into());
+                }
+                report_bad(&mut self.bad, line, &format!("unreadable CSV ({e})"), err)?;
+                return Ok(Some(LabelledRow::Bad));
+            }
+        }
+        let line = self.record.position().map_or(line, |p| p.line());
+        let (Some(text), Some(label)) = (
+            self.record.get(self.text_col),
+            self.record.get(self.label_col),
+        ) else {
+            let why = format!(
+                "missing field (the row has {} fields, the header {})",
+                self.record.len(),
+                self.header_len
+            );
+            report_bad(&mut self.bad, line, &why, err)?;
+            return Ok(Some(LabelledRow::Bad));
+        };
+        let (Ok(text), Ok(label)) = (std::str::from_utf8(text), std::str::from_utf8(label)) else {
+            report_bad(&mut self.bad, line, "invalid UTF-8", err)?;
+            return Ok(Some(LabelledRow::Bad));
+        };
+        let label = label.trim();
+        if label.is_empty() {
+            report_bad(&mut self.bad, line, "empty label", err)?;
+            return Ok(Some(LabelledRow::Bad));
+        }
+        Ok(Some(LabelledRow::Row { text, label }))
+    }
+
+    /// Says how many unreadable rows were not reported one by one.
+    pub fn finish(&self, err: &mut dyn Write) -> io::Result<()> {
+        if self.bad > BAD_ROWS_SHOWN {
+            writeln!(
+                err,
+                "… and {} more unreadable rows",
+                self.bad - BAD_ROWS_SHOWN
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Rows reported as unreadable so far.
+    pub fn bad_rows(&self) -> u64 {
+        self.bad
+    }
 }
 
 fn print_report(

@@ -1,9 +1,9 @@
 //! The subcommands, one module each: what `main.rs` dispatches to once it has parsed the
 //! command line.
 //!
-//! Parts: [`check`], [`rules_test`] and [`backtest`] (the admin commands), [`demo`]
-//! (`demo` and `demo --seed-history`), [`tickets`], [`customers`], [`report`] and [`run`]
-//! (the service). Here: the steps they share, loading the settings ([`load_or_report`])
+//! Parts: [`check`], [`rules_test`], [`backtest`] and [`suggest`] (the admin commands),
+//! [`demo`] (`demo` and `demo --seed-history`), [`tickets`], [`customers`], [`report`] and
+//! [`run`] (the service). Here: the steps they share, loading the settings ([`load_or_report`])
 //! and finding and opening the store ([`data_dir`], [`open_store`]).
 //!
 //! Each command takes its arguments and the output streams and returns its exit status
@@ -27,6 +27,7 @@ pub mod demo;
 pub mod report;
 pub mod rules_test;
 pub mod run;
+pub mod suggest;
 pub mod tickets;
 
 /// Prints diagnostics to `err`, one per problem, and a count.
