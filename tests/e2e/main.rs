@@ -21,4 +21,5 @@ mod discord;
 mod lifecycle;
 mod race;
 mod reload;
+mod rng;
 mod telegram;
