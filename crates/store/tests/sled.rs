@@ -163,12 +163,13 @@ fn group_commit_makes_concurrent_commits_durable_with_fewer_flushes() {
         }
         group.flushes()
     };
-    // One flush per commit would be 200; measured on 2 cores: 28 to 35 idle, 40 to 47 with
-    // both cores busy (waiting commits pile up behind a flush). Half is a bound that only a
-    // group commit that stopped sharing flushes can miss.
+    // Without sharing there would be one flush per commit, 200. Measured on 2 cores: 28 to
+    // 35 with the test alone, 32 to 112 with the whole file running and both cores busy
+    // elsewhere (descheduled threads share less), so only the bound that sharing promises
+    // is asserted: fewer flushes than commits.
     let commits = THREADS * EACH;
     assert!(
-        flushes < commits / 2,
+        flushes < commits,
         "{flushes} flushes for {commits} commits: the commits did not share flushes"
     );
     let store = SledStore::open(dir.path()).unwrap();
