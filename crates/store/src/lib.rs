@@ -10,6 +10,9 @@
 //! - `schema`: the schema version in `meta` and migrations ([`SCHEMA_VERSION`]).
 //! - `keys`: the key bytes below, built in one place; `error`: sled errors as
 //!   [`StoreError`]s.
+//! - `release`: dropping a [`SledStore`] flushes and returns only once the directory's lock
+//!   is free, so that the store can be opened again at once (sled's I/O threads can hold
+//!   its file a moment after the last handle goes).
 //!
 //! # Trees
 //!
