@@ -8,26 +8,12 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use switchboard_desk::Store;
 use switchboard_domain::{Author, TicketId};
 use switchboard_store::SledStore;
 
-/// A small xorshift generator: the seed is printed so that a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::rng::Rng;
 
 /// The prefix of an acknowledgement that a customer's first message opened a ticket.
 const CUSTOMER: &str = "customer:";
@@ -192,17 +178,7 @@ fn check(data: &Path, acked: &HashSet<String>, seed: u64) {
 #[test]
 fn killing_the_service_loses_and_duplicates_nothing_it_acknowledged() {
     // CRASH_SEED replays a failure's kill points.
-    let seed = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    let mut rng = Rng(seed);
+    let (mut rng, seed) = Rng::from_env("CRASH_SEED");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("switchboard.toml");
     // No flood limit: every follow-up is relayed, so every one can be acknowledged.

@@ -26,6 +26,7 @@ mod discord;
 mod lifecycle;
 mod race;
 mod reload;
+mod rng;
 mod self_service;
 mod signals;
 mod suggest;

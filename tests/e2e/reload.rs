@@ -101,7 +101,9 @@ async fn valid_change_applies_to_the_next_message_and_invalid_change_is_refused(
         "shipping"
     );
 
-    // The file disappears for a moment (a careless editor): nothing changes.
+    // The file disappears for a moment (a careless editor): nothing changes. This sleep
+    // stays a sleep: it gives the watcher time to (wrongly) act on the missing file, which
+    // the assertion below proves it did not; there is no event to wait for.
     std::fs::remove_file(dir.path().join("rules.toml")).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(

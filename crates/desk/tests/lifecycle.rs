@@ -177,15 +177,25 @@ impl Sim {
     }
 
     /// Moves the clock and runs every job that fell due, each at its due time (as the
-    /// service does).
+    /// service does). A desk that keeps scheduling jobs that fall due within the wait (a
+    /// spinning scheduler) fails the test after [`WAIT_JOB_LIMIT`] jobs instead of hanging
+    /// the suite.
     fn wait(&mut self, d: Millis) {
         let end = self.now.plus(d);
+        let mut ran = 0usize;
         loop {
             let due = self.store.due_jobs(end, 10).unwrap();
             if due.is_empty() {
                 break;
             }
             for (id, job) in due {
+                ran += 1;
+                assert!(
+                    ran <= WAIT_JOB_LIMIT,
+                    "waiting {d} from {} ran more than {WAIT_JOB_LIMIT} due jobs: the desk \
+                     keeps scheduling jobs that fall due within the wait (the last: {job:?})",
+                    self.now.to_rfc3339()
+                );
                 self.now = Timestamp(job.due.0.min(end.0).max(self.now.0));
                 self.apply(Event::Due { id, job });
             }
@@ -208,6 +218,10 @@ impl Sim {
         self.sent.iter().any(|s| s.contains(needle))
     }
 }
+
+/// The most due jobs one [`Sim::wait`] runs. A wait in these tests runs at most two
+/// (measured); thousands are only reached by a scheduler that spins.
+const WAIT_JOB_LIMIT: usize = 10_000;
 
 #[test]
 fn first_message_opens_a_triaged_ticket_and_is_acknowledged() {

@@ -315,3 +315,96 @@ mod tests {
         ));
     }
 }
+
+/// Property tests (proptest): the key encodings round-trip, and byte order is the order the
+/// range scans rely on (ids, messages by ticket then seq, jobs by due time then id, the
+/// status index by ticket id).
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use switchboard_domain::Platform;
+
+    fn platform() -> impl Strategy<Value = Platform> {
+        prop::sample::select(Platform::ALL.to_vec())
+    }
+
+    fn ticket_status() -> impl Strategy<Value = TicketStatus> {
+        prop::sample::select(TicketStatus::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn ids_round_trip_and_sort_numerically(a: u64, b: u64) {
+            prop_assert_eq!(u64_from(META, &id(a)).unwrap(), a);
+            prop_assert_eq!(id(a).cmp(&id(b)), a.cmp(&b));
+        }
+
+        #[test]
+        fn message_keys_sort_by_ticket_then_seq(t1: u64, s1: u32, t2: u64, s2: u32) {
+            let (a, b) = (message(TicketId(t1), s1), message(TicketId(t2), s2));
+            prop_assert_eq!(a.cmp(&b), (t1, s1).cmp(&(t2, s2)));
+            // `messages(ticket)` scans the ticket's id as a prefix.
+            prop_assert!(a.starts_with(&id(t1)));
+        }
+
+        #[test]
+        fn times_round_trip_and_sort_like_times(a: i64, b: i64) {
+            prop_assert_eq!(time_from(time(Timestamp(a))), Timestamp(a));
+            prop_assert_eq!(time(Timestamp(a)).cmp(&time(Timestamp(b))), a.cmp(&b));
+        }
+
+        #[test]
+        fn due_keys_round_trip_and_sort_by_time_then_job(t1: i64, j1: u64, t2: i64, j2: u64) {
+            let (a, b) = (due(Timestamp(t1), JobId(j1)), due(Timestamp(t2), JobId(j2)));
+            prop_assert_eq!(due_from(&a).unwrap(), (Timestamp(t1), JobId(j1)));
+            prop_assert_eq!(a.cmp(&b), (t1, j1).cmp(&(t2, j2)));
+            // Any other length is refused, not misread.
+            prop_assert!(due_from(&a[..15]).is_err());
+        }
+
+        #[test]
+        fn status_keys_round_trip_and_sort_by_ticket(
+            s1 in ticket_status(),
+            s2 in ticket_status(),
+            t1: u64,
+            t2: u64,
+        ) {
+            let (a, b) = (status(s1, TicketId(t1)), status(s2, TicketId(t2)));
+            prop_assert_eq!(ticket_of_status_key(&a).unwrap(), TicketId(t1));
+            // A status's prefix selects exactly its own keys...
+            prop_assert_eq!(a.starts_with(&status_prefix(s2)), s1 == s2);
+            // ...and within one status the keys are in ticket order (oldest first).
+            if s1 == s2 {
+                prop_assert_eq!(a.cmp(&b), t1.cmp(&t2));
+            }
+        }
+
+        #[test]
+        fn party_keys_split_at_the_first_colon(p in platform(), id in ".*") {
+            let key = party(&PartyId::new(p, id.clone()));
+            let text = String::from_utf8(key).unwrap();
+            prop_assert_eq!(text.split_once(':'), Some((p.as_str(), id.as_str())));
+        }
+
+        #[test]
+        fn customer_chat_keys_are_unique_per_pair(
+            cp1 in platform(), c1 in ".{0,8}", hp1 in platform(), h1 in ".{0,8}",
+            cp2 in platform(), c2 in ".{0,8}", hp2 in platform(), h2 in ".{0,8}",
+        ) {
+            let pair1 = (PartyId::new(cp1, c1), ChatId::new(hp1, h1));
+            let pair2 = (PartyId::new(cp2, c2), ChatId::new(hp2, h2));
+            let k1 = customer_chat(&pair1.0, &pair1.1);
+            let k2 = customer_chat(&pair2.0, &pair2.1);
+            prop_assert_eq!(k1 == k2, pair1 == pair2);
+        }
+
+        #[test]
+        fn values_round_trip(id: u64, name in ".*", seen: bool, at: Option<i64>) {
+            let value = (TicketId(id), name, seen, at);
+            let bytes = encode(&value).unwrap();
+            prop_assert_eq!(bytes[0], VALUE_MSGPACK);
+            prop_assert_eq!(decode::<(TicketId, String, bool, Option<i64>)>("t", &bytes).unwrap(), value);
+        }
+    }
+}

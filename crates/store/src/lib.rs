@@ -10,6 +10,9 @@
 //! - `schema`: the schema version in `meta` and migrations ([`SCHEMA_VERSION`]).
 //! - `keys`: the key bytes below, built in one place; `error`: sled errors as
 //!   [`StoreError`]s.
+//! - `release`: dropping a [`SledStore`] flushes and returns only once the directory's lock
+//!   is free, so that the store can be opened again at once (sled's I/O threads can hold
+//!   its file a moment after the last handle goes).
 //!
 //! # Trees
 //!
@@ -65,11 +68,12 @@ mod error;
 mod group;
 mod journal;
 mod keys;
+mod release;
 mod schema;
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use sled::{Db, Tree};
 use switchboard_desk::store::{check_roster, check_versions};
@@ -86,10 +90,15 @@ use cache::Cache;
 use error::from_sled;
 use journal::Write;
 use keys::{decode, encode};
+use release::Release;
 
 /// The desk's [`Store`] on sled (see the crate docs for the trees).
+///
+/// Dropping it flushes, and returns only once the directory's lock is free (module
+/// `release`), so that the store can be opened again at once, by this process or another.
 pub struct SledStore {
-    db: Db,
+    /// Shared only weakly, with the [`GroupCommit`] flusher: the store is the one owner.
+    db: Arc<Db>,
     meta: Tree,
     tickets: Tree,
     status: Tree,
@@ -115,6 +124,9 @@ pub struct SledStore {
     /// Decoded tickets and customers (module `cache`): filled under `view` shared, updated
     /// by commits under `view` exclusive.
     cache: Mutex<Caches>,
+    /// Declared last: fields drop in order, so every sled handle above is gone when it
+    /// waits for the directory's lock to be free (module `release`).
+    _release: Release,
 }
 
 /// What the commits keep between them, read from `meta` at open.
@@ -229,7 +241,7 @@ impl SledStore {
                 }
             }
         };
-        SledStore::with_db(db)
+        SledStore::with_db(db, Some(path.to_path_buf()))
     }
 
     /// A store in a temporary directory that sled deletes on drop (demos, tests).
@@ -238,10 +250,11 @@ impl SledStore {
             .temporary(true)
             .open()
             .map_err(from_sled)?;
-        SledStore::with_db(db)
+        SledStore::with_db(db, None)
     }
 
-    fn with_db(db: Db) -> Result<SledStore, StoreError> {
+    /// The store on an open database; `dir` is its directory (`None`: temporary).
+    fn with_db(db: Db, dir: Option<PathBuf>) -> Result<SledStore, StoreError> {
         let tree = |name: &str| db.open_tree(name).map_err(from_sled);
         let store = SledStore {
             meta: tree(keys::META)?,
@@ -270,7 +283,8 @@ impl SledStore {
                 customers: Cache::new(cache::GENERATION),
                 latest: Cache::new(cache::GENERATION),
             }),
-            db,
+            db: Arc::new(db),
+            _release: Release::new(dir),
         };
         let data = [
             &store.tickets,
@@ -545,9 +559,16 @@ impl SledStore {
     }
 
     /// Starts a [`GroupCommit`] that flushes this store.
+    ///
+    /// The flusher holds the database weakly, so that it never keeps the directory locked
+    /// after the store is dropped; a request made after that completes at once, because
+    /// dropping the store flushed every commit.
     pub fn group_commit(&self) -> Result<GroupCommit, StoreError> {
-        let db = self.db.clone();
-        GroupCommit::start(move || db.flush().map(|_| ()).map_err(from_sled))
+        let db = Arc::downgrade(&self.db);
+        GroupCommit::start(move || match db.upgrade() {
+            Some(db) => db.flush().map(|_| ()).map_err(from_sled),
+            None => Ok(()),
+        })
     }
 
     fn get<T: serde::de::DeserializeOwned>(
@@ -559,6 +580,15 @@ impl SledStore {
             .map_err(from_sled)?
             .map(|v| decode(name, &v))
             .transpose()
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        // Every commit becomes durable, and no log write is left for sled's I/O threads to
+        // start after the handles are gone (module `release`). A failure cannot be returned
+        // from a drop; sled flushes again as its trees drop and reports it in its log.
+        let _ = self.db.flush();
     }
 }
 

@@ -1,12 +1,14 @@
 //! The store contract and sled-specific properties: reopening, group commit, crashes.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use switchboard_desk::contract::{customer, job, message, outbound, party, ticket};
+use support::open_ticket;
+use switchboard_desk::contract::{party, ticket};
 use switchboard_desk::{Store, Transition};
 use switchboard_domain::{TicketId, TicketStatus, Timestamp, UpdateKey};
 use switchboard_store::SledStore;
@@ -16,21 +18,6 @@ mod contract {
         let dir = tempfile::tempdir().unwrap();
         (switchboard_store::SledStore::open(dir.path()).unwrap(), dir)
     });
-}
-
-/// Everything one new ticket brings, as the desk would commit it.
-fn open_ticket(n: u64) -> Transition {
-    Transition {
-        seen: Some(UpdateKey(format!("telegram:update:{n}"))),
-        customers: vec![customer(&format!("u{n}"), "ann")],
-        tickets: vec![ticket(n, &format!("u{n}"), "c1", TicketStatus::Queued, 1)],
-        messages: vec![(TicketId(n), message(1, &format!("help {n}")))],
-        last_ticket_id: Some(n),
-        outbound: vec![outbound(&format!("ticket {n}"))],
-        jobs: vec![job(n as i64 * 1000, n)],
-        links: vec![(format!("thread:{n}"), TicketId(n))],
-        ..Default::default()
-    }
 }
 
 /// Asserts that ticket `n` was committed whole.
@@ -176,44 +163,37 @@ fn group_commit_makes_concurrent_commits_durable_with_fewer_flushes() {
         }
         group.flushes()
     };
-    assert!(flushes <= THREADS * EACH, "{flushes} flushes");
+    // Without sharing there would be one flush per commit, 200. Measured on 2 cores: 28 to
+    // 35 with the test alone, 32 to 112 with the whole file running and both cores busy
+    // elsewhere (descheduled threads share less), so only the bound that sharing promises
+    // is asserted: fewer flushes than commits.
+    let commits = THREADS * EACH;
+    assert!(
+        flushes < commits,
+        "{flushes} flushes for {commits} commits: the commits did not share flushes"
+    );
     let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(assert_whole(&store).len() as u64, THREADS * EACH);
 }
 
-const CHILD_DIR: &str = "SWITCHBOARD_STORE_CRASH_CHILD_DIR";
-
-/// The writer half of `kill_9_keeps_everything_that_was_durable`: does nothing unless that
-/// test started this binary as its child. Two threads open tickets; after each is durable
-/// (group commit) its number is printed, which is the promise the parent checks.
-#[test]
-fn crash_child_writer() {
-    let Some(dir) = std::env::var_os(CHILD_DIR) else {
-        return;
-    };
-    let store = Arc::new(SledStore::open(Path::new(&dir)).unwrap());
-    let group = Arc::new(store.group_commit().unwrap());
-    let threads: Vec<_> = (0..2u64)
-        .map(|t| {
-            let (store, group) = (store.clone(), group.clone());
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                let mut n = 1 + t;
-                // The parent kills us long before this; the limit only stops an orphan.
-                while started.elapsed() < Duration::from_secs(30) {
-                    store.commit(&open_ticket(n)).unwrap();
-                    group.request().wait().unwrap();
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "durable {n}").unwrap();
-                    out.flush().unwrap();
-                    n += 2;
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+/// The crash child (`examples/crash_child.rs`): `cargo test` builds the package's examples
+/// into `target/<profile>/examples/`, beside the `deps/` directory this test runs from.
+fn crash_child() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test runs from target/<profile>/deps");
+    let child = profile
+        .join("examples")
+        .join(format!("crash_child{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        child.is_file(),
+        "{} is missing: run `cargo test -p switchboard-store` (which builds the examples), \
+         or `cargo build -p switchboard-store --example crash_child` first",
+        child.display()
+    );
+    child
 }
 
 struct KillOnDrop(Child);
@@ -228,14 +208,8 @@ impl Drop for KillOnDrop {
 #[test]
 fn kill_9_keeps_everything_that_was_durable() {
     let dir = tempfile::tempdir().unwrap();
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "crash_child_writer",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_DIR, dir.path())
+    let child = Command::new(crash_child())
+        .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

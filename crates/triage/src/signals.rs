@@ -14,6 +14,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::error::UnknownSignal;
+
 /// A built-in signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,14 +71,12 @@ impl fmt::Display for Signal {
 }
 
 impl FromStr for Signal {
-    type Err = String;
+    type Err = UnknownSignal;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Signal::ALL
             .into_iter()
             .find(|x| x.as_str() == s.trim())
-            .ok_or_else(|| {
-                format!("unknown signal `{s}`: use one of negative, anger, human, urgent")
-            })
+            .ok_or_else(|| UnknownSignal(s.to_string()))
     }
 }
 
@@ -381,6 +381,7 @@ mod tests {
             "angry"
                 .parse::<Signal>()
                 .unwrap_err()
+                .to_string()
                 .contains("use one of")
         );
     }

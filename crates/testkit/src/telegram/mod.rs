@@ -715,6 +715,13 @@ impl FakeTelegram {
         self.shared.read(|st| st.updates.len())
     }
 
+    /// How many `getUpdates` requests have reached the fake, answered or
+    /// still waiting ([`FakeTelegram::calls`] lists a request only once it
+    /// is answered): a test waits on it for a long poll to be in place.
+    pub fn polls_started(&self) -> u64 {
+        self.shared.read(|st| st.poll_generation)
+    }
+
     /// HTTP statuses the webhook answered, in order (retries included).
     pub fn webhook_statuses(&self) -> Vec<u16> {
         self.shared.read(|st| st.webhook_statuses.clone())
