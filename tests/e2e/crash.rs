@@ -13,7 +13,7 @@ use switchboard_desk::Store;
 use switchboard_domain::{Author, TicketId};
 use switchboard_store::SledStore;
 
-use crate::rng::Rng;
+use crate::rng;
 
 /// The prefix of an acknowledgement that a customer's first message opened a ticket.
 const CUSTOMER: &str = "customer:";
@@ -178,7 +178,7 @@ fn check(data: &Path, acked: &HashSet<String>, seed: u64) {
 #[test]
 fn killing_the_service_loses_and_duplicates_nothing_it_acknowledged() {
     // CRASH_SEED replays a failure's kill points.
-    let (mut rng, seed) = Rng::from_env("CRASH_SEED");
+    let (mut rng, seed) = rng::from_env("CRASH_SEED");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("switchboard.toml");
     // No flood limit: every follow-up is relayed, so every one can be acknowledged.

@@ -18,7 +18,7 @@ use switchboard_domain::{
 };
 use switchboard_store::SledStore;
 
-use crate::rng::Rng;
+use crate::rng;
 
 fn inbound(key: String, who: &str, place: Place, what: What) -> Event {
     Event::Inbound(Inbound {
@@ -56,7 +56,7 @@ enum Before {
 
 #[test]
 fn agents_press_claim_at_once_and_exactly_one_wins() {
-    let (mut rng, seed) = Rng::from_env("RACE_SEED");
+    let (mut rng, seed) = rng::from_env("RACE_SEED");
     let settings = Settings::load(None, None).unwrap();
     let store = Arc::new(SledStore::temporary().unwrap());
     let service = switchboard::demo::service(&settings, store.clone());

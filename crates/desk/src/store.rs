@@ -280,7 +280,7 @@ impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
         // A panic while holding the lock leaves consistent data (every commit checks first
         // and writes after), so a poisoned lock is safe to use.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        switchboard_domain::sync::lock(&self.inner)
     }
 }
 

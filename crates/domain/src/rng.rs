@@ -41,6 +41,13 @@ impl Rng {
         self.below(len as u64) as usize
     }
 
+    /// Shuffles `items` in place (Fisher-Yates).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.index(i + 1));
+        }
+    }
+
     /// A number in `lo..hi` (`lo` when the range is empty).
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
         if hi <= lo {

@@ -15,7 +15,7 @@
 //! was made* — the flusher takes the pending requests, then flushes — so every commit that
 //! returned before `request` is durable when it completes.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -34,11 +34,9 @@ struct Slot {
     done: Condvar,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every critical section here leaves its data consistent before anything that can
-    // panic (callbacks run outside the locks), so a poisoned lock is safe to use.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+// Every critical section here leaves its data consistent before anything that can panic
+// (callbacks run outside the locks), so a poisoned lock is safe to use.
+use switchboard_domain::sync::lock;
 
 impl Slot {
     fn new(state: SlotState) -> Arc<Slot> {

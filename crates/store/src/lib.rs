@@ -73,7 +73,7 @@ mod schema;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use sled::{Db, Tree};
 use switchboard_desk::store::{check_roster, check_versions};
@@ -178,11 +178,9 @@ struct TicketHead {
     version: u64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The counters are written only after a commit succeeded, and `broken` before anything
-    // can panic, so a poisoned lock holds consistent data.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+// The counters are written only after a commit succeeded, and `broken` before anything can
+// panic, so a poisoned lock holds consistent data.
+use switchboard_domain::sync::lock;
 
 fn put(tree: u8, key: impl Into<Vec<u8>>, value: Vec<u8>) -> Write {
     Write {
@@ -397,7 +395,7 @@ impl SledStore {
     /// Shared access for a read (see `view`).
     fn read(&self) -> RwLockReadGuard<'_, ()> {
         // The lock guards no data, only the moment of reading.
-        self.view.read().unwrap_or_else(PoisonError::into_inner)
+        switchboard_domain::sync::read(&self.view)
     }
 
     /// Every write of `t`, checked against the stored ticket versions: reads only.
@@ -707,7 +705,7 @@ impl Store for SledStore {
         // completes it at the next open, and no later commit may build on it before that.
         counters.broken = true;
         {
-            let _view = self.view.write().unwrap_or_else(PoisonError::into_inner);
+            let _view = switchboard_domain::sync::write(&self.view);
             let mut cache = lock(&self.cache);
             if let Err(e) = self.apply(&writes) {
                 // Half applied: what is cached may be older than what is stored now.

@@ -66,7 +66,7 @@ impl Limiter {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // The state is consistent after every statement, so a poisoned lock is usable.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        switchboard_domain::sync::lock(&self.state)
     }
 
     /// The chat's next slot (None: now, or no limits). One sender per chat at a time.

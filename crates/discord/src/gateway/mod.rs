@@ -144,10 +144,8 @@ pub(crate) struct Shared {
 }
 
 /// Locks a mutex whose data stays consistent even if a holder panicked (plain inserts and
-/// reads): a poisoned lock is used anyway.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+/// reads): the domain's helper, which uses a poisoned lock anyway.
+pub(crate) use switchboard_domain::sync::lock;
 
 impl Shared {
     pub(crate) fn cfg(&self) -> &DiscordConfig {
