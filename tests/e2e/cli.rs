@@ -355,7 +355,8 @@ fn backtest_scores_reports_bad_rows_and_writes_predictions() {
             "predicted",
             "priority",
             "escalate",
-            "fired"
+            "fired",
+            "signals"
         ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
@@ -365,6 +366,32 @@ fn backtest_scores_reports_bad_rows_and_writes_predictions() {
     assert_eq!(&rows[0][3], "high");
     assert_eq!(&rows[0][5], "refund");
     assert_eq!(&rows[4][0], "multi\nline refund", "quoted newlines survive");
+    assert_eq!(&rows[0][6], "", "no signal in a plain refund request");
+}
+
+#[test]
+fn backtest_predictions_say_which_signals_made_a_message_escalate() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "l.csv",
+        "text,label\nCan you get a human to assist me? This is terrible,general\nare you a real person?,general\n",
+    );
+    let preds = dir.path().join("pred.csv");
+    let out = run(&[
+        "rules",
+        "backtest",
+        input.to_str().unwrap(),
+        "--predictions",
+        preds.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut rdr = csv::Reader::from_path(&preds).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][6], "negative;human");
+    assert_eq!(&rows[0][4], "true", "a request for a person escalates");
+    assert_eq!(&rows[1][6], "", "a question about the bot is not a request");
+    assert_eq!(&rows[1][4], "false");
 }
 
 #[test]

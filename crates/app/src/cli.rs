@@ -237,7 +237,7 @@ pub struct BacktestArgs {
     #[arg(long)]
     pub json: bool,
     /// Write one row per input: text, label, predicted category, priority, escalate, fired
-    /// rule ids.
+    /// rule ids, signals (why a message escalated: `human` is a request for a person).
     #[arg(long, value_name = "OUT.csv")]
     pub predictions: Option<PathBuf>,
     /// How many rules to list as most fired.

@@ -26,6 +26,7 @@ use serde::Serialize;
 use switchboard_domain::{Category, Language, Platform, Priority, Tier};
 
 use crate::normalize::Normalized;
+use crate::person::PersonDetector;
 use crate::signals::{Signal, Signals};
 
 /// The most memory one rule's regex may compile to. Rust's regex engine runs in time linear
@@ -177,6 +178,8 @@ enum Use {
     Signal(Signal),
     /// The pattern is a word some regex cannot match without (see `prefilter`).
     RegexGate,
+    /// The pattern is a word the request-for-a-person detector reads: the detector runs.
+    PersonGate,
 }
 
 /// A compiled, validated rule pack. Cheap to share (`Arc<Engine>`); immutable once built.
@@ -199,6 +202,9 @@ pub struct Engine {
     /// Whether every regex has gate words: then the `RegexSet` runs only on messages in
     /// which one of them was seen.
     regex_gated: bool,
+    /// The request-for-a-person detector behind the `human` signal (run only on messages
+    /// with one of its trigger words).
+    person: PersonDetector,
 }
 
 #[derive(Default)]
@@ -268,6 +274,13 @@ impl Engine {
                 }
             }
         }
+        if verdict.signals.has(Signal::Human) {
+            if let Some(why) = self.person.detect(&scratch.norm.folded) {
+                signal_evidence.push((Signal::Human, why));
+            }
+        } else {
+            signal_evidence.retain(|(s, _)| *s != Signal::Human);
+        }
         if scratch.norm.is_shouting() {
             signal_evidence.push((Signal::Anger, "written in capitals".to_string()));
         }
@@ -304,6 +317,7 @@ impl Engine {
         }
         let mut signals = Signals::default();
         let mut gate_seen = false;
+        let mut person_seen = false;
         for &p in &s.hits {
             for u in &self.uses[p as usize] {
                 match *u {
@@ -317,7 +331,18 @@ impl Engine {
                     }
                     Use::Signal(sig) => signals.insert(sig),
                     Use::RegexGate => gate_seen = true,
+                    Use::PersonGate => person_seen = true,
                 }
+            }
+        }
+        // The detector decides whether the message asks for a person; a listed signal word
+        // stands unless the message is a look-alike (a question about the bot, another
+        // sense, a phrase the rules file rules out).
+        if person_seen || signals.has(Signal::Human) {
+            if self.person.detect(&s.norm.folded).is_some() {
+                signals.insert(Signal::Human);
+            } else if self.person.vetoed(&s.norm.folded) {
+                signals.remove(Signal::Human);
             }
         }
         if s.norm.is_shouting() || s.norm.longest_bang_run >= 3 {

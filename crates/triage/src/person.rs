@@ -99,6 +99,23 @@ const NOUNS: &[&str] = &[
     "live chat",
     "real people",
 ];
+/// The words of person nouns that also match with one typo ("custmer sevrice",
+/// "represenative"): long words only, and none that is one edit from a common word
+/// ("advisor" / "advise", "manager" / "managed", "staff" / "stuff").
+const FUZZY: &[&str] = &[
+    "representative",
+    "representatives",
+    "supervisor",
+    "operator",
+    "customer",
+    "service",
+    "support",
+    "assistance",
+    "assistant",
+    "someone",
+    "somebody",
+    "executive",
+];
 /// Generic person nouns: they need a strong verb ("talk to someone"), not a weak one.
 const GENERIC_NOUNS: &[&str] = &[
     "someone",
@@ -242,6 +259,11 @@ const ZH_REQUESTS: &[&str] = &[
     "转真人",
     "真人客服",
     "让真人",
+    "联系人工",
+];
+/// Chinese requests that a long review also uses to tell what happened ("找客服也没回复",
+/// "打电话给我说到了"): they count in a short message (a chat line) only.
+const ZH_SHORT_REQUESTS: &[&str] = &[
     "打电话给我",
     "给我打电话",
     "给我回电",
@@ -261,8 +283,9 @@ const ZH_REQUESTS: &[&str] = &[
     "给我客服电话",
     "要客服电话",
     "找客服",
-    "联系人工",
 ];
+/// The longest message (in CJK characters) in which [`ZH_SHORT_REQUESTS`] count.
+const ZH_SHORT: usize = 30;
 /// Chinese look-alikes removed before the requests are looked for.
 const ZH_NOT: &[&str] = &[
     "人工智能",
@@ -294,7 +317,7 @@ pub struct PersonDetector {
     weak: HashSet<String>,
     /// Person nouns as word lists, and whether each is generic.
     nouns: Vec<(Vec<String>, bool)>,
-    /// Single-word nouns of five letters or more, for the one-typo match.
+    /// Words of person nouns that also match with one typo ([`FUZZY`]).
     fuzzy: Vec<String>,
     other_agent: HashSet<String>,
     other_human: HashSet<String>,
@@ -340,22 +363,7 @@ impl PersonDetector {
         nouns.extend(GENERIC_NOUNS.iter().map(|n| (split(n), true)));
         nouns.extend(extra.nouns.iter().map(|n| (split(n), false)));
         nouns.retain(|(w, _)| !w.is_empty());
-        let fuzzy = nouns
-            .iter()
-            .filter(|(w, generic)| w.len() == 1 && !generic && w[0].chars().count() >= 5)
-            .map(|(w, _)| w[0].clone())
-            .chain(
-                [
-                    "service",
-                    "support",
-                    "customer",
-                    "assistance",
-                    "someone",
-                    "person",
-                ]
-                .map(String::from),
-            )
-            .collect();
+        let fuzzy = FUZZY.iter().map(|w| w.to_string()).collect();
         // The patterns below are fixed at build time and known to compile (a test builds
         // the default detector), so a failure is a bug in this file, not input.
         let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern: {e}"));
@@ -400,7 +408,13 @@ impl PersonDetector {
         t.extend(self.bare.iter().cloned());
         t.extend(self.number_phrases.iter().map(|p| p.join(" ")));
         t.extend(["number", "phone", "service", "support", "care"].map(String::from));
-        t.extend(ZH_REQUESTS.iter().chain(ZH_BARE).map(|s| s.to_string()));
+        t.extend(
+            ZH_REQUESTS
+                .iter()
+                .chain(ZH_SHORT_REQUESTS)
+                .chain(ZH_BARE)
+                .map(|s| s.to_string()),
+        );
         t.sort();
         t.dedup();
         t
@@ -411,13 +425,17 @@ impl PersonDetector {
         if let Some(why) = self.detect_zh(folded) {
             return Some(why);
         }
-        let toks = words(folded);
+        let mut toks = words(folded);
         if toks.is_empty() {
             return None;
         }
-        let joined = toks.join(" ");
+        let mut joined = toks.join(" ");
+        // A question about the bot is not a request, but the rest of the message may be
+        // one ("are you a real person? I want to talk to one"): the question is cut out,
+        // with a barrier in its place so that no window spans it.
         if self.about_bot.is_match(&joined) {
-            return None;
+            joined = self.about_bot.replace_all(&joined, "_").into_owned();
+            toks = joined.split(' ').map(String::from).collect();
         }
         for p in &self.not_person {
             if find(&toks, p).is_some() {
@@ -446,6 +464,30 @@ impl PersonDetector {
         self.verb_and_noun(&toks)
     }
 
+    /// Whether the message is a look-alike that no listed signal word should make a
+    /// request: a question about the bot ("are you a real person"), another sense ("human
+    /// resources", "travel agent", "as a human being"), or a phrase of `not_person`.
+    pub fn vetoed(&self, folded: &str) -> bool {
+        if !folded.is_ascii() {
+            let zh: String = folded
+                .chars()
+                .filter(|c| crate::normalize::is_cjk(*c))
+                .collect();
+            if ZH_NOT.iter().any(|n| zh.contains(n)) {
+                return true;
+            }
+        }
+        let toks = words(folded);
+        let joined = toks.join(" ");
+        self.about_bot.is_match(&joined)
+            || self.not_person.iter().any(|p| find(&toks, p).is_some())
+            || toks.windows(2).any(|w| {
+                (matches!(w[0].as_str(), "human" | "humans") && self.other_human.contains(&w[1]))
+                    || (matches!(w[1].as_str(), "agent" | "agents")
+                        && self.other_agent.contains(&w[0]))
+            })
+    }
+
     fn detect_zh(&self, folded: &str) -> Option<String> {
         if folded.is_ascii() {
             return None;
@@ -461,6 +503,11 @@ impl PersonDetector {
             zh = zh.replace(not, "");
         }
         if let Some(r) = ZH_REQUESTS.iter().find(|r| zh.contains(*r)) {
+            return Some(format!("asked for a person: `{r}`"));
+        }
+        if zh.chars().count() <= ZH_SHORT
+            && let Some(r) = ZH_SHORT_REQUESTS.iter().find(|r| zh.contains(*r))
+        {
             return Some(format!("asked for a person: `{r}`"));
         }
         let trimmed = zh.trim_matches(|c| "请的吗呢啊呀吧我要找转".contains(c));
@@ -596,7 +643,7 @@ impl PersonDetector {
             if toks.len() - i >= words.len()
                 && words.iter().enumerate().all(|(k, w)| {
                     let t = &toks[i + k];
-                    t == w || (w.chars().count() >= 5 && self.fuzzy.contains(w) && one_edit(t, w))
+                    t == w || (self.fuzzy.contains(w) && one_edit(t, w))
                 })
                 && best.as_ref().is_none_or(|b| words.len() > b.0)
             {

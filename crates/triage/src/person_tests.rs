@@ -177,8 +177,9 @@ fn one_typo_in_a_long_person_noun_still_counts() {
     ] {
         assert!(d.detect(t).is_some(), "{t}");
     }
-    // Short words get no such tolerance: "agent" vs "argent" is one edit but "talk to argent" is not asked for.
-    assert!(d.detect("i paid with my argent card").is_none());
+    // Only long words that are not one edit from a common word get the tolerance.
+    assert!(d.detect("help my phone was stolen please advise").is_none());
+    assert!(d.detect("i need my stuff back").is_none());
 }
 
 #[test]
@@ -198,6 +199,33 @@ fn a_rules_file_extends_and_restricts_the_detector() {
             .is_none()
     );
     assert!(detector().detect("i want the concierge").is_none());
+}
+
+#[test]
+fn a_question_about_the_bot_does_not_hide_a_request_beside_it() {
+    let d = detector();
+    assert!(d.detect("are you a real person?").is_none());
+    assert!(
+        d.detect("are you a real person? i want to talk to an agent")
+            .is_some()
+    );
+    assert!(d.vetoed("are you a real person?"));
+    assert!(d.vetoed("as a human being i expect better"));
+    assert!(!d.vetoed("i want a refund"));
+}
+
+#[test]
+fn a_long_chinese_review_that_tells_of_calling_is_not_a_request() {
+    let d = detector();
+    assert!(d.detect("给我打电话").is_some());
+    assert!(
+        d.detect("一个星期多才打电话给我说到了，真的很气人，衣服都没见到就给我签收了，直接不要了")
+            .is_none()
+    );
+    assert!(
+        d.detect("等了两个小时，转人工也没人理，太差了，以后再也不会在这家买了，差评差评")
+            .is_some()
+    );
 }
 
 #[test]

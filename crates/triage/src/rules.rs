@@ -40,6 +40,15 @@ pub(crate) struct RawSignals {
     pub human: Vec<Spanned<String>>,
     #[serde(default)]
     pub urgent: Vec<Spanned<String>>,
+    /// More verbs of contact for the request-for-a-person detector (`crate::person`).
+    #[serde(default)]
+    pub person_verbs: Vec<Spanned<String>>,
+    /// More nouns that name the team's people, for the detector.
+    #[serde(default)]
+    pub person_nouns: Vec<Spanned<String>>,
+    /// Phrases that are never a request for a person.
+    #[serde(default)]
+    pub not_person: Vec<Spanned<String>>,
 }
 
 /// One `[[rule]]`.

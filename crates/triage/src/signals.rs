@@ -99,6 +99,10 @@ impl Signals {
         self.0 |= s.bit();
     }
 
+    pub(crate) fn remove(&mut self, s: Signal) {
+        self.0 &= !s.bit();
+    }
+
     /// The present signals, in [`Signal::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Signal> {
         Signal::ALL.into_iter().filter(move |s| self.has(*s))

@@ -292,6 +292,78 @@ category = "shipping"
 
 // ---------------------------------------------------------------- signals and filters
 
+/// The requests for a person that the first version missed (from real traffic), and the
+/// look-alikes that must not escalate, through the whole engine with the default pack and
+/// a `[signals]` extension.
+#[test]
+fn requests_for_a_person_in_real_words_escalate_and_look_alikes_do_not() {
+    let pack = include_str!("../../../config/rules.toml");
+    let e = Engine::compile("rules.toml", pack, CompileOptions::default())
+        .unwrap_or_else(|err| panic!("the default pack compiles:\n{err}"));
+    let ctx = Context::default();
+    for t in [
+        "I need a human",
+        "get me a human",
+        "Can you get a human to assist me?",
+        "need to chat with a representative",
+        "Chat agent",
+        "Customer care",
+        "I want to talk to executive",
+        "Can someone call me?",
+        "Share contact number",
+        "how do i contact custmer sevrice",
+        "人工",
+    ] {
+        let v = e.classify(t, &ctx);
+        assert!(v.signals.has(Signal::Human) && v.escalate, "{t}: {v:?}");
+        let why = e.explain(t, &ctx);
+        assert!(
+            why.signal_evidence
+                .iter()
+                .any(|(s, w)| *s == Signal::Human && w.starts_with("asked")),
+            "{t}: the reason is given: {:?}",
+            why.signal_evidence
+        );
+    }
+    for t in [
+        "are you a real person?",
+        "my travel agent booked the wrong flight",
+        "as a human being I expect better",
+        "human resources needs my payslip",
+        "call me Chip",
+        "the call failed",
+        "I don't need a human, the bot is fine",
+        "人工智能",
+    ] {
+        let v = e.classify(t, &ctx);
+        assert!(!v.signals.has(Signal::Human), "{t}: {v:?}");
+    }
+}
+
+#[test]
+fn a_rules_file_adds_person_words_and_rules_out_phrases() {
+    let e = engine(
+        r#"
+[signals]
+person_nouns = ["concierge"]
+not_person = ["talk to someone at the bank"]
+
+[[rule]]
+id = "human"
+signals = ["human"]
+escalate = true
+"#,
+    );
+    let has = |t: &str| {
+        e.classify(t, &Context::default())
+            .signals
+            .has(Signal::Human)
+    };
+    assert!(has("I want the concierge"));
+    assert!(!has("I had to talk to someone at the bank about it"));
+    assert!(has("let me talk to someone"));
+}
+
 #[test]
 fn built_in_signals() {
     let e = engine(

@@ -99,6 +99,7 @@ pub fn score(
                 "priority",
                 "escalate",
                 "fired",
+                "signals",
             ])?;
             Some(w)
         }
@@ -113,6 +114,7 @@ pub fn score(
         scorer.add(label, &v);
         if let Some(w) = writer.as_mut() {
             let fired: Vec<&str> = v.fired.iter().map(|f| &*f.rule).collect();
+            let signals: Vec<&str> = v.signals.iter().map(|s| s.as_str()).collect();
             w.write_record([
                 text,
                 label,
@@ -120,6 +122,7 @@ pub fn score(
                 v.priority.as_str(),
                 if v.escalate { "true" } else { "false" },
                 &fired.join(";"),
+                &signals.join(";"),
             ])?;
         }
     }

@@ -30,6 +30,7 @@ use super::{
 };
 use crate::error::{Diagnostic, KeywordError, RulesError};
 use crate::normalize::{Normalized, is_cjk};
+use crate::person::{PersonDetector, PersonWords};
 use crate::rules::{RawRule, RawRules, RawSignals, SpannedList};
 use crate::signals::{Signal, Signals};
 
@@ -160,6 +161,7 @@ struct Builder<'a> {
     uses: Vec<Vec<Use>>,
     regex_sources: Vec<String>,
     regexes: Vec<(Regex, u32)>,
+    person: Option<PersonDetector>,
 }
 
 impl<'a> Builder<'a> {
@@ -173,6 +175,7 @@ impl<'a> Builder<'a> {
             uses: Vec::new(),
             regex_sources: Vec::new(),
             regexes: Vec::new(),
+            person: None,
         }
     }
 }
@@ -328,6 +331,25 @@ impl Builder<'_> {
                 }
             }
         }
+        let words = |l: &[Spanned<String>]| -> Vec<String> {
+            l.iter().map(|w| w.get_ref().clone()).collect()
+        };
+        let (verbs, nouns, not_person) = (
+            words(&signals.person_verbs),
+            words(&signals.person_nouns),
+            words(&signals.not_person),
+        );
+        let person = PersonDetector::new(&PersonWords {
+            verbs: &verbs,
+            nouns: &nouns,
+            not_person: &not_person,
+        });
+        for w in person.triggers() {
+            let Ok(p) = keyword_pattern(&w) else { continue };
+            let id = self.intern(p);
+            self.uses[id as usize].push(Use::PersonGate);
+        }
+        self.person = Some(person);
     }
 
     /// Phase 4: every `[[rule]]`, in file order.
@@ -736,6 +758,10 @@ fn assemble(p: Parts<'_>) -> Engine {
             .map(|x| Arc::from(format!("signal:{x}")))
             .collect(),
         regex_gated: p.regex_gated,
+        person: p
+            .builder
+            .person
+            .unwrap_or_else(|| PersonDetector::new(&PersonWords::default())),
     }
 }
 
