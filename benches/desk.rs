@@ -227,7 +227,7 @@ fn fixture(settings: &Settings) -> Fixture {
     let path = dir.path().join("store");
     let store = Arc::new(SledStore::open(&path).expect("open the store"));
     let group = store.group_commit().expect("start group commit");
-    let service = demo::service(settings, store.clone() as Arc<dyn Store>);
+    let service = Service::from_settings(settings, store.clone() as Arc<dyn Store>);
     Fixture {
         _dir: dir,
         dir: path,

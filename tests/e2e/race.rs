@@ -59,7 +59,7 @@ fn agents_press_claim_at_once_and_exactly_one_wins() {
     let (mut rng, seed) = rng::from_env("RACE_SEED");
     let settings = Settings::load(None, None).unwrap();
     let store = Arc::new(SledStore::temporary().unwrap());
-    let service = switchboard::demo::service(&settings, store.clone());
+    let service = switchboard::service::Service::from_settings(&settings, store.clone());
     let now = Timestamp(1_767_600_000_000);
     let process = |ev: &Event| service.process(ev, now).unwrap();
     let ack_all = || {

@@ -11,8 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
-use arc_swap::ArcSwap;
-use switchboard_desk::{Desk, Store};
+use switchboard_desk::Store;
 use switchboard_domain::{Millis, Timestamp};
 use switchboard_store::SledStore;
 
@@ -26,19 +25,6 @@ pub const DEMO_SCRIPT: &str = include_str!("../../../config/examples/demo.script
 /// When the simulated clock starts: Monday 2026-01-05, 09:00 UTC.
 pub fn demo_start() -> Timestamp {
     Timestamp::from_ymd(2026, 1, 5).plus(Millis::hours(9))
-}
-
-/// Builds the service over `store` from validated settings.
-pub fn service(settings: &Settings, store: Arc<dyn Store>) -> Service {
-    Service {
-        desk: Arc::new(Desk::new(
-            settings.config.desk.clone(),
-            settings.config.general.default_locale.clone(),
-            settings.prompts.clone(),
-        )),
-        rules: Arc::new(ArcSwap::new(settings.engine.clone())),
-        store,
-    }
 }
 
 /// Plays `script` (or the built-in demo) and prints the transcript to `out`. Returns the
@@ -80,7 +66,7 @@ pub fn run(
     );
     let flush_store = store.clone();
     let mut console = Console::new(
-        service(settings, store),
+        Service::from_settings(settings, store),
         Box::new(move || Ok(flush_store.flush()?)),
     );
     if let Err(e) = play_script(&mut console, &lines, demo_start(), out)? {

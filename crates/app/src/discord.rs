@@ -10,7 +10,7 @@ use switchboard_domain::{ChannelStore, Host};
 use tokio::sync::watch;
 
 use crate::config::Settings;
-use crate::serve::Started;
+use crate::dispatch::Started;
 
 /// The sentences the adapter shows itself (refusals, the move to a private thread).
 pub fn texts(settings: &Settings) -> Texts {

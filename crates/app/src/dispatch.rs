@@ -32,6 +32,14 @@ pub use switchboard_domain::{Channel, DeliveryError, Sending};
 /// written against it still read.
 pub type Delivery = DeliveryError;
 
+/// What starting a channel left running.
+pub(crate) struct Started {
+    /// Delivers its messages.
+    pub(crate) channel: Arc<dyn Channel>,
+    /// Its receiving tasks.
+    pub(crate) tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
 /// The channels of a running service, asked in order.
 #[derive(Clone, Default)]
 pub struct Channels(pub Vec<Arc<dyn Channel>>);

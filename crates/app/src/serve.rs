@@ -82,14 +82,6 @@ pub fn staff_space(settings: &Settings) -> Result<&'static str, String> {
     }
 }
 
-/// What starting a channel left running.
-pub(crate) struct Started {
-    /// Delivers its messages.
-    pub(crate) channel: Arc<dyn Channel>,
-    /// Its receiving tasks.
-    pub(crate) tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
 /// Runs the service with the enabled chat channels until `shutdown`. `config_dir` resolves
 /// `token_file`s.
 pub async fn run(
@@ -130,7 +122,7 @@ pub async fn run_with(
     }
     let settings = Arc::new(settings);
     let dyn_store: Arc<dyn Store> = store.clone();
-    let service = crate::demo::service(&settings, dyn_store.clone());
+    let service = crate::service::Service::from_settings(&settings, dyn_store.clone());
     let group = Arc::new(store.group_commit().context("starting group commit")?);
     let durable = durable_of(group.clone());
     let wake = Arc::new(Notify::new());

@@ -8,9 +8,11 @@
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
+use arc_swap::ArcSwap;
 use switchboard_desk::{Committed, Desk, Event, Store, StoreError};
 use switchboard_domain::Timestamp;
 
+use crate::config::Settings;
 use crate::reload::LiveRules;
 
 /// How often a conflicting commit is retried before the event is reported as failed.
@@ -28,6 +30,21 @@ pub struct Service {
 }
 
 impl Service {
+    /// The service over `store` from validated settings: the desk with its config, locale
+    /// and prompts, and the rules in force. Every runner (the service, the demo, the
+    /// benchmarks) builds it here.
+    pub fn from_settings(settings: &Settings, store: Arc<dyn Store>) -> Service {
+        Service {
+            desk: Arc::new(Desk::new(
+                settings.config.desk.clone(),
+                settings.config.general.default_locale.clone(),
+                settings.prompts.clone(),
+            )),
+            rules: Arc::new(ArcSwap::new(settings.engine.clone())),
+            store,
+        }
+    }
+
     /// Handles one event at `now` and commits its transition (not yet durable).
     pub fn process(&self, ev: &Event, now: Timestamp) -> Result<Committed> {
         for _ in 0..CONFLICT_RETRIES {

@@ -10,7 +10,7 @@ use switchboard_telegram::Telegram;
 use tokio::sync::watch;
 
 use crate::config::Settings;
-use crate::serve::Started;
+use crate::dispatch::Started;
 
 /// The staff commands in the staff group's menu (descriptions from prompts `commands.*`).
 const STAFF_COMMANDS: [&str; 10] = [

@@ -10,7 +10,7 @@
 //! - `contract` (feature `contract`): the test suite every `Store` must pass.
 //!
 //! The desk is deterministic: the same stored state, event and `now` give the same
-//! [`Transition`]. It reads no clock and does no I/O (DESIGN.md, "The way of one message").
+//! [`Transition`]. It reads no clock and does no I/O (ARCHITECTURE.md, "How a message flows").
 
 #![warn(missing_docs)]
 

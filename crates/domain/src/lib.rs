@@ -22,7 +22,7 @@
 //!   churn, the logistic churn-risk model, customer lifetime value).
 //!
 //! This crate does no I/O and knows nothing of tokio, sled, teloxide or serenity: every
-//! other crate depends on it, and it depends on none of them (see DESIGN.md, "Layout").
+//! other crate depends on it, and it depends on none of them (see ARCHITECTURE.md, "Crates and what each may depend on").
 
 #![warn(missing_docs)]
 

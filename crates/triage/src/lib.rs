@@ -4,6 +4,8 @@
 //! Parts:
 //! - [`normalize`]: NFKC, case folding and the word-boundary form that keywords match on.
 //! - [`signals`]: built-in signals (negative sentiment, anger, a request for a human, urgency).
+//! - [`person`]: the request-for-a-person detector behind the `human` signal (a contact verb
+//!   near a person noun, bare requests, call-backs; look-alikes excluded).
 //! - [`engine`]: rules text → validated [`Engine`] → [`Verdict`], with [`Engine::explain`].
 //! - `prefilter`: the words a regex cannot match without, so the `RegexSet` runs only
 //!   when one was seen.
@@ -13,7 +15,7 @@
 //! - [`error`]: [`Diagnostic`]s that name the file, line and column and say what to do.
 //!
 //! The crate is pure: no I/O and no async runtime. Reading files, watching them and
-//! printing reports is the binary's job (DESIGN.md, "Layout").
+//! printing reports is the binary's job (ARCHITECTURE.md, "Crates and what each may depend on").
 
 #![warn(missing_docs)]
 

@@ -38,7 +38,7 @@ pub fn run(
     let store = open_store(&dir)?;
     // The history shows every number a report has: NPS is asked too.
     settings.config.desk.survey.nps = true;
-    let service = demo::service(&settings, store);
+    let service = crate::service::Service::from_settings(&settings, store);
     history::seed(&service, n, demo::demo_start(), out)?;
     Ok(0)
 }
