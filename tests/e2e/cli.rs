@@ -863,3 +863,39 @@ async fn check_reports_discord_settings_token_staff_space_and_reachability() {
     assert_eq!(o.status.code(), Some(1), "a token Discord refuses fails");
     assert!(!stderr(&o).contains("wrong.token.here"), "{}", stderr(&o));
 }
+
+/// `SWITCHBOARD_LOG=debug` (or `trace`) used to hang the service at start, silently: sled's
+/// own debug records deadlock its store when forwarded. Each level must leave the demo
+/// running to its end (a hang is killed after a minute and fails the test).
+#[test]
+fn debug_and_trace_logging_never_hang_the_service() {
+    for level in ["debug", "trace", "debug,sled=trace"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = bin()
+            .args(["demo", "--data"])
+            .arg(dir.path().join("data"))
+            .env("SWITCHBOARD_LOG", level)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("SWITCHBOARD_LOG={level}: the demo hung");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        assert!(status.success(), "SWITCHBOARD_LOG={level}: {status}");
+        assert!(
+            out.contains("bob claimed T-3."),
+            "SWITCHBOARD_LOG={level}: {out}"
+        );
+    }
+}

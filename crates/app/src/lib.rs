@@ -23,6 +23,8 @@
 //! - [`dispatch`]: the outbox dispatcher: per-chat workers, retries, at least once.
 //! - [`demo`]: `switchboard demo [--script]` on a simulated clock.
 //! - [`history`]: `switchboard demo --seed-history N`: synthetic history for reports.
+//! - [`logging`]: the `SWITCHBOARD_LOG` filter, with sled capped at `info` (its debug logs
+//!   deadlock the store).
 //! - [`tickets`]: `switchboard tickets list|show`.
 //! - [`report`]: `switchboard report`: volume, speed, SLA, satisfaction, agents, rules and
 //!   customers over a period, as a table, JSON, CSV or a page with charts; churn-risk
@@ -54,6 +56,7 @@ pub mod demo;
 pub mod discord;
 pub mod dispatch;
 pub mod history;
+pub mod logging;
 pub mod prompts;
 pub mod reload;
 pub mod report;

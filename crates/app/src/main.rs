@@ -12,10 +12,9 @@ use switchboard::cmd;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(switchboard::logging::filter(
+            std::env::var("SWITCHBOARD_LOG").ok().as_deref(),
+        ))
         .with_writer(io::stderr)
         .init();
     match run(cli) {
