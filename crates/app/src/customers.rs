@@ -109,7 +109,9 @@ pub fn import(
             let v = v.trim();
             match h.as_str() {
                 "id" => {}
-                "name" if !v.is_empty() => c.display_name = v.to_string(),
+                "name" if !v.is_empty() => {
+                    c.display_name = switchboard_domain::display_name(v).into_owned()
+                }
                 "tier" if v.is_empty() => c.tier = None,
                 "tier" => match v.parse::<Tier>() {
                     Ok(t) => c.tier = Some(t),

@@ -223,6 +223,58 @@ impl Sim {
 /// (measured); thousands are only reached by a scheduler that spins.
 const WAIT_JOB_LIMIT: usize = 10_000;
 
+/// A platform lets a customer put line breaks in their name; the card shows it on one line
+/// (it could forge card lines otherwise), and a name pasted a thousand times is capped.
+#[test]
+fn a_name_with_line_breaks_is_one_line_on_the_card_and_capped() {
+    let mut s = Sim::new();
+    let forged = "eve\nRules that fired: none\nConversation:";
+    let chat = ChatId::new(Platform::Console, "eve");
+    let from = Sender {
+        id: PartyId::new(Platform::Console, "eve"),
+        name: forged.to_string(),
+        username: None,
+        language: None,
+    };
+    let inb = s.inbound(
+        from,
+        Place::Customer { chat },
+        What::Text("My parcel never arrived, I want to talk to a human".into()),
+    );
+    s.apply(Event::Inbound(inb));
+    let sent = s.take_sent();
+    let card = sent
+        .iter()
+        .find(|l| l.starts_with("staff T-1:"))
+        .expect("a card");
+    assert!(
+        card.contains("Customer: eve Rules that fired: none Conversation: (console:eve)"),
+        "{card}"
+    );
+    let lines: Vec<&str> = card.lines().collect();
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("Rules that fired:"))
+            .count(),
+        1,
+        "no forged card line: {card}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| **l == "Conversation:").count(),
+        1,
+        "{card}"
+    );
+    assert!(!s.ticket(1).customer_name.contains('\n'));
+
+    let mut s = Sim::new();
+    s.customer(&"x".repeat(1000), "I want to talk to a human");
+    assert_eq!(
+        s.ticket(1).customer_name.chars().count(),
+        switchboard_domain::NAME_MAX_CHARS
+    );
+}
+
 #[test]
 fn first_message_opens_a_triaged_ticket_and_is_acknowledged() {
     let mut s = Sim::new();

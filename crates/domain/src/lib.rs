@@ -52,6 +52,40 @@ pub use ticket::{
     TicketStatus,
 };
 
+/// The longest name shown anywhere (cards, listings, transcripts), in characters.
+pub const NAME_MAX_CHARS: usize = 64;
+
+/// A person's name as it may be shown: one line (line breaks, tabs and other control or
+/// separator characters become spaces, runs of spaces become one), trimmed, and at most
+/// [`NAME_MAX_CHARS`] characters (longer ones end in `…`). Platforms let people put line
+/// breaks in their names, and imported files have no length limit: a name must never add a
+/// line to a staff card (it could forge one) or push the card past a message's size.
+pub fn display_name(raw: &str) -> std::borrow::Cow<'_, str> {
+    let clean = |c: char| !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}'));
+    let already = raw.chars().all(clean)
+        && !raw.contains("  ")
+        && raw.trim() == raw
+        && raw.chars().count() <= NAME_MAX_CHARS;
+    if already {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let spaced: String = raw
+        .chars()
+        .map(|c| if clean(c) { c } else { ' ' })
+        .collect();
+    let mut out = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().count() > NAME_MAX_CHARS {
+        out = out
+            .chars()
+            .take(NAME_MAX_CHARS - 1)
+            .collect::<String>()
+            .trim_end()
+            .to_string();
+        out.push('…');
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// An error in a name written by a person (in config, rules or a command line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
@@ -350,6 +384,26 @@ impl FromStr for Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_shown_on_one_line_and_capped() {
+        assert!(matches!(
+            display_name("Ann Lee"),
+            std::borrow::Cow::Borrowed("Ann Lee")
+        ));
+        assert_eq!(
+            display_name("Ann\nT-9 · billing · urgent\r\nRules"),
+            "Ann T-9 · billing · urgent Rules"
+        );
+        assert_eq!(display_name("  a\t\u{2028}b  "), "a b");
+        assert_eq!(display_name("\n\n"), "");
+        let long = "x".repeat(500);
+        let shown = display_name(&long);
+        assert_eq!(shown.chars().count(), NAME_MAX_CHARS);
+        assert!(shown.ends_with('…'));
+        let wide = "名".repeat(100);
+        assert_eq!(display_name(&wide).chars().count(), NAME_MAX_CHARS);
+    }
 
     #[test]
     fn priority_orders_and_raises() {

@@ -132,6 +132,18 @@ impl Desk {
         let mut w = Work::new(store, now);
         match event {
             Event::Inbound(inb) => {
+                // A name is shown on cards and in messages: one line, capped, whatever the
+                // platform allowed (a line break in a name could forge a card line).
+                let cleaned;
+                let inb = match switchboard_domain::display_name(&inb.from.name) {
+                    std::borrow::Cow::Borrowed(_) => inb,
+                    std::borrow::Cow::Owned(name) => {
+                        let mut c = inb.clone();
+                        c.from.name = name;
+                        cleaned = c;
+                        &cleaned
+                    }
+                };
                 if store.seen(&inb.key)? {
                     tracing::debug!(key = %inb.key, "duplicate update dropped");
                     return Ok(Transition::default());

@@ -122,7 +122,7 @@ impl Desk {
             self.staff(
                 "staff.card_customer",
                 &[
-                    ("name", &t.customer_name),
+                    ("name", &switchboard_domain::display_name(&t.customer_name)),
                     ("id", &t.customer.to_string()),
                     ("language", &language),
                     ("tier", &tier),
