@@ -899,3 +899,67 @@ fn debug_and_trace_logging_never_hang_the_service() {
         );
     }
 }
+
+/// A file with a header and no rows, and a file whose labels are not categories of the
+/// rules, each get a sentence and a failing exit status; a file with a million distinct
+/// labels scores in bounded memory (the matrix shows the categories, the 50 largest other
+/// labels and one row for the rest).
+#[test]
+fn backtest_says_when_there_is_nothing_to_score_or_labels_are_not_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.csv", "text,label\n");
+    let out = run(&["rules", "backtest", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no rows to score: add rows under the header"),
+        "{}",
+        stderr(&out)
+    );
+
+    let unknown = write(
+        dir.path(),
+        "unknown.csv",
+        "text,label\nrefund please,money\n",
+    );
+    let out = run(&["rules", "backtest", unknown.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing in the file can be scored"
+    );
+    assert!(
+        stderr(&out).contains(
+            "labels that are not categories of the rules, which no rule can predict: money"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    let mixed = write(
+        dir.path(),
+        "mixed.csv",
+        "text,label\nrefund please,money\nwhere is my parcel,shipping\n",
+    );
+    let out = run(&["rules", "backtest", mixed.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["unknown_labels"], serde_json::json!(["money"]));
+
+    let mut many = String::from("text,label\n");
+    for i in 0..3000 {
+        many.push_str(&format!("where is my parcel {i},label{i}\n"));
+    }
+    let many = write(dir.path(), "many.csv", &many);
+    let out = run(&["rules", "backtest", many.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let labels = v["confusion"]["labels"].as_array().unwrap();
+    assert!(
+        labels.len() <= 50 + 10,
+        "{} labels in the matrix",
+        labels.len()
+    );
+    assert!(labels.iter().any(|l| l == "(other labels)"));
+    // 1,000 labels kept one by one, 50 of them shown: 950 folded, plus the labels seen
+    // after the cap counted as one (a lower bound, as documented).
+    assert_eq!(v["folded_labels"], 951, "{}", v["folded_labels"]);
+}

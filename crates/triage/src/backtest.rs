@@ -10,7 +10,7 @@
 //! - macro-F1: the mean F1 over every category that occurs as a label or a prediction.
 //! - accuracy: correct predictions / scored rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -21,6 +21,12 @@ use crate::engine::{Engine, Verdict};
 #[derive(Debug)]
 pub struct Scorer {
     rule_ids: Vec<Arc<str>>,
+    /// The rules' categories: always scored one by one.
+    categories: HashSet<String>,
+    /// Rows per label, for at most [`LABEL_CAP`] labels that are not categories.
+    other_support: HashMap<String, u64>,
+    /// Rows whose label came after the cap was reached (scored together).
+    late_rows: u64,
     /// (label, predicted) -> count.
     confusion: HashMap<(String, String), u64>,
     fired: HashMap<Arc<str>, u64>,
@@ -83,13 +89,33 @@ pub struct Report {
     pub rules_fired: Vec<RuleHits>,
     /// Rules that never fired, in file order.
     pub rules_never_fired: Vec<String>,
+    /// Labels of the file that are not categories of the rules (sorted, at most
+    /// [`SHOWN_LABELS`]): no rule can ever predict them.
+    pub unknown_labels: Vec<String>,
+    /// How many labels were counted together as [`OTHER_LABELS`] (past [`SHOWN_LABELS`]),
+    /// 0 when none; a lower bound when more than [`LABEL_CAP`] labels were seen.
+    pub folded_labels: u64,
 }
+
+/// The most labels that are not categories kept one by one while scoring.
+pub const LABEL_CAP: usize = 1_000;
+/// The most labels that are not categories shown one by one in a report.
+pub const SHOWN_LABELS: usize = 50;
+/// The row that stands for every label past the limits.
+pub const OTHER_LABELS: &str = "(other labels)";
 
 impl Scorer {
     /// A scorer for `engine`'s rules.
     pub fn new(engine: &Engine) -> Scorer {
         Scorer {
             rule_ids: engine.rule_ids().cloned().collect(),
+            categories: engine
+                .categories()
+                .iter()
+                .map(|(c, _)| c.as_str().to_string())
+                .collect(),
+            other_support: HashMap::new(),
+            late_rows: 0,
             confusion: HashMap::new(),
             fired: HashMap::new(),
             rows: 0,
@@ -106,6 +132,20 @@ impl Scorer {
         if label == predicted {
             self.correct += 1;
         }
+        // Memory stays bounded whatever the file: labels that are not categories are kept
+        // one by one up to the cap, and later new ones counted together.
+        let label = if self.categories.contains(label) {
+            label
+        } else if let Some(n) = self.other_support.get_mut(label) {
+            *n += 1;
+            label
+        } else if self.other_support.len() < LABEL_CAP {
+            self.other_support.insert(label.to_string(), 1);
+            label
+        } else {
+            self.late_rows += 1;
+            OTHER_LABELS
+        };
         *self
             .confusion
             .entry((label.to_string(), predicted.to_string()))
@@ -122,10 +162,29 @@ impl Scorer {
 
     /// The scores so far.
     pub fn report(&self) -> Report {
+        // Shown one by one: the categories, and the [`SHOWN_LABELS`] other labels with the
+        // most rows; every other label is one row, [`OTHER_LABELS`], so that the matrix
+        // stays small whatever the file holds.
+        let mut others: Vec<(&String, &u64)> = self.other_support.iter().collect();
+        others.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let shown: HashSet<&str> = others
+            .iter()
+            .take(SHOWN_LABELS)
+            .map(|(l, _)| l.as_str())
+            .collect();
+        let folded =
+            others.len().saturating_sub(SHOWN_LABELS) as u64 + u64::from(self.late_rows > 0);
+        let name = |l: &str| -> String {
+            if self.categories.contains(l) || shown.contains(l) {
+                l.to_string()
+            } else {
+                OTHER_LABELS.to_string()
+            }
+        };
         let mut labels = BTreeSet::new();
         for (l, p) in self.confusion.keys() {
-            labels.insert(l.clone());
-            labels.insert(p.clone());
+            labels.insert(name(l));
+            labels.insert(name(p));
         }
         let labels: Vec<String> = labels.into_iter().collect();
         let index: BTreeMap<&str, usize> = labels
@@ -136,8 +195,11 @@ impl Scorer {
         let n = labels.len();
         let mut counts = vec![vec![0u64; n]; n];
         for ((l, p), c) in &self.confusion {
-            counts[index[l.as_str()]][index[p.as_str()]] += c;
+            counts[index[name(l).as_str()]][index[name(p).as_str()]] += c;
         }
+        let mut unknown_labels: Vec<String> = self.other_support.keys().cloned().collect();
+        unknown_labels.sort();
+        unknown_labels.truncate(SHOWN_LABELS);
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let per_category: Vec<CategoryScore> = labels
             .iter()
@@ -190,6 +252,8 @@ impl Scorer {
             macro_f1,
             per_category,
             confusion: Confusion { labels, counts },
+            unknown_labels,
+            folded_labels: folded,
             rules_fired,
             rules_never_fired,
         }

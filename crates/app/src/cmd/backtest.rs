@@ -45,6 +45,14 @@ pub fn run(
             return Ok(1);
         }
     };
+    if report.rows == 0 {
+        writeln!(
+            err,
+            "{}: no rows to score: add rows under the header (text,label)",
+            args.file.display()
+        )?;
+        return Ok(1);
+    }
     if args.json {
         #[derive(Serialize)]
         struct Json<'a> {
@@ -70,6 +78,27 @@ pub fn run(
             &args.file.display().to_string(),
             args.top,
         )?;
+    }
+    if !report.unknown_labels.is_empty() {
+        let shown = &report.unknown_labels[..report.unknown_labels.len().min(10)];
+        let more = if report.unknown_labels.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        };
+        writeln!(
+            err,
+            "note: labels that are not categories of the rules, which no rule can predict: {}{more}; add them under [categories] or relabel the rows",
+            shown.join(", ")
+        )?;
+        // Nothing in the file can be scored against these rules.
+        if report.per_category.iter().all(|c| {
+            c.support == 0
+                || report.unknown_labels.contains(&c.category)
+                || c.category == switchboard_triage::backtest::OTHER_LABELS
+        }) {
+            return Ok(1);
+        }
     }
     Ok(0)
 }
