@@ -403,11 +403,28 @@ impl PersonDetector {
     /// The words whose presence makes the engine ask the detector (keywords for its
     /// automaton): every verb, noun, bare and number phrase, plus the Chinese requests.
     pub fn triggers(&self) -> Vec<String> {
-        let mut t: Vec<String> = self.strong.iter().chain(&self.call).cloned().collect();
-        t.extend(self.nouns.iter().map(|(w, _)| w.join(" ")));
+        // Only what a request cannot do without: a person noun (or a typo of a long one),
+        // a bare request, a call-back or number phrase, a Chinese request. Verbs and words
+        // such as "service" or "phone" alone are too common to wake the detector for.
+        let mut t: Vec<String> = Vec::new();
+        for (words, _) in &self.nouns {
+            t.push(words.join(" "));
+            // One deletion or one swap of neighbours in a long word of the noun
+            // ("custmer service", "represnetative"): the typos the automaton can see.
+            for (k, w) in words.iter().enumerate() {
+                if !self.fuzzy.contains(w) {
+                    continue;
+                }
+                for v in typos(w) {
+                    let mut p = words.clone();
+                    p[k] = v;
+                    t.push(p.join(" "));
+                }
+            }
+        }
         t.extend(self.bare.iter().cloned());
         t.extend(self.number_phrases.iter().map(|p| p.join(" ")));
-        t.extend(["number", "phone", "service", "support", "care"].map(String::from));
+        t.push("call me".to_string());
         t.extend(
             ZH_REQUESTS
                 .iter()
@@ -709,13 +726,27 @@ pub fn one_edit(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
+    if a.len().abs_diff(b.len()) > 4 {
+        // Four bytes is the longest character: more cannot be one edit.
+        return false;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_in(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    one_edit_in(&a, &b)
+}
+
+fn one_edit_in<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (n, m) = (a.len(), b.len());
     if n.abs_diff(m) > 1 {
         return false;
     }
-    let p = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     if n == m {
+        if p == n {
+            return true;
+        }
         let s = a
             .iter()
             .rev()
@@ -726,9 +757,29 @@ pub fn one_edit(a: &str, b: &str) -> bool {
         p + s + 1 >= n
             || (p + 2 <= n && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
     } else {
-        let (long, short) = if n > m { (&a, &b) } else { (&b, &a) };
+        let (long, short) = if n > m { (a, b) } else { (b, a) };
         long[p + 1..] == short[p..]
     }
+}
+
+/// The words one deletion or one swap of neighbours away from `w` (ASCII words only).
+fn typos(w: &str) -> Vec<String> {
+    if !w.is_ascii() {
+        return Vec::new();
+    }
+    let b = w.as_bytes();
+    let mut out = Vec::new();
+    for i in 0..b.len() {
+        let mut v = b.to_vec();
+        v.remove(i);
+        out.push(String::from_utf8_lossy(&v).into_owned());
+        if i + 1 < b.len() && b[i] != b[i + 1] {
+            let mut v = b.to_vec();
+            v.swap(i, i + 1);
+            out.push(String::from_utf8_lossy(&v).into_owned());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

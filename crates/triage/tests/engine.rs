@@ -311,7 +311,8 @@ fn requests_for_a_person_in_real_words_escalate_and_look_alikes_do_not() {
         "I want to talk to executive",
         "Can someone call me?",
         "Share contact number",
-        "how do i contact custmer sevrice",
+        "how do i contact customer sevrice",
+        "i need to speak with custmer support",
         "人工",
     ] {
         let v = e.classify(t, &ctx);
