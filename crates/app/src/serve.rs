@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use switchboard_desk::store::ForChannels;
 use switchboard_desk::{Event, Store};
-use switchboard_domain::{BoxFuture, ChannelStore, Host, HostError, Inbound};
+use switchboard_domain::{BoxFuture, ChannelStore, Host, HostError, Inbound, Platform};
 use switchboard_store::{GroupCommit, SledStore};
 use tokio::sync::{Notify, broadcast, watch};
 
@@ -68,16 +68,17 @@ pub fn durable_of(group: Arc<GroupCommit>) -> Durable {
     })
 }
 
-/// Where the staff space is, or why there is none.
-pub fn staff_space(settings: &Settings) -> Result<&'static str, String> {
+/// Where the staff space is (the platform of `[telegram] staff_chat_id` or `[discord]
+/// staff_channel_id`), or a sentence saying why there is none.
+pub fn staff_space(settings: &Settings) -> Result<Platform, String> {
     let tg = &settings.config.telegram;
     let dc = &settings.config.discord;
     let on_telegram = tg.enabled && tg.staff_chat_id != 0;
     let on_discord = dc.enabled && dc.staff_channel_id != 0;
     match (on_telegram, on_discord) {
         (true, true) => Err("both telegram.staff_chat_id and discord.staff_channel_id are set: the staff space is in one place; remove one of them".into()),
-        (false, true) => Ok("discord"),
-        (true, false) => Ok("telegram"),
+        (false, true) => Ok(Platform::Discord),
+        (true, false) => Ok(Platform::Telegram),
         (false, false) => Err("no staff space: set telegram.staff_chat_id (your staff supergroup's id, like -1001234567890) or discord.staff_channel_id (your staff channel)".into()),
     }
 }
@@ -118,7 +119,7 @@ pub async fn run_with(
     let (stop_tx, shutdown) = watch::channel(false);
     let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel::<String>();
     if let Some(space) = space {
-        tracing::info!(staff_space = space, "starting");
+        tracing::info!(staff_space = %space, "starting");
     }
     let settings = Arc::new(settings);
     let dyn_store: Arc<dyn Store> = store.clone();
