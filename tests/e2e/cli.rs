@@ -491,7 +491,7 @@ fn run_reads_the_console_until_end_of_input() {
         "{s}"
     );
     assert!(
-        s.contains("bot -> customer you: 谢谢，you。您的请求编号为 T-2（billing）"),
+        s.contains("bot -> customer you: 谢谢，you。您的请求编号为 T-2（账单与付款）"),
         "{s}"
     );
     // What the service stored is there for `tickets`.

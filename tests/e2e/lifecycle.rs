@@ -485,3 +485,20 @@ fn seeded_history_gives_a_full_report_and_is_deterministic() {
     assert_ne!(code, 0);
     assert!(err.contains("cannot be used with"), "{err}");
 }
+
+/// A Chinese customer reads the category of the acknowledgement in Chinese (it used to say
+/// "(complaint)"); an English customer's acknowledgement is unchanged.
+#[test]
+fn the_acknowledgement_names_the_category_in_the_customers_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = play(
+        "customer li: 我要投诉，东西太差了\ncustomer ann: I was charged twice for my order\n",
+        &dir.path().join("data"),
+    );
+    assert!(out.contains("您的请求编号为 T-1（投诉）"), "{out}");
+    assert!(!out.contains("（complaint）"), "{out}");
+    assert!(
+        out.contains("Your request is ticket T-2 (billing)."),
+        "{out}"
+    );
+}

@@ -294,6 +294,14 @@ impl Prompts {
         fill(text, args)
     }
 
+    /// The text of `key` in `locale` itself (no fallback), or `None`: for optional words
+    /// such as a category's name in the customer's language, where the caller has its own
+    /// fallback.
+    pub fn lookup(&self, locale: &str, key: &str) -> Option<&str> {
+        let loc = self.resolve_locale(locale);
+        self.locales.get(loc)?.get(key).map(String::as_str)
+    }
+
     /// The text of `key` in every locale, unfilled: for word lists (`[replies]`) that are
     /// read in every language at once, since a customer's locale may be a wrong guess.
     pub fn every<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {

@@ -1224,7 +1224,7 @@ fn locale_from_platform_hint_then_script_then_default() {
     s.customer("li", "你好，我有个问题");
     assert_eq!(s.ticket(1).locale, "zh-CN");
     assert!(
-        s.said("谢谢，li。您的请求编号为 T-1（general）。"),
+        s.said("谢谢，li。您的请求编号为 T-1（一般咨询）。"),
         "{:#?}",
         s.sent
     );

@@ -352,7 +352,13 @@ impl Desk {
         }
 
         let eta = self.eta(locale, verdict.priority, w.now);
-        let cat = verdict.category.to_string();
+        // The category in the customer's language where prompts name it (`[category_names]`),
+        // else as the rules file names it.
+        let cat = self
+            .prompts
+            .lookup(locale, &format!("category_names.{}", verdict.category))
+            .map(str::to_string)
+            .unwrap_or_else(|| verdict.category.to_string());
         let ack = match previous {
             None => self.text(
                 locale,
