@@ -17,6 +17,20 @@ use crate::config::Signature;
 use crate::store::StoreError;
 
 impl Desk {
+    /// Whether ticket `id` exists; if not, the staff member is told so.
+    fn exists(&self, w: &mut Work<'_>, id: TicketId) -> Result<bool, StoreError> {
+        if w.ticket(id)?.is_some() {
+            return Ok(true);
+        }
+        self.tell(
+            w,
+            None,
+            "staff.no_such_ticket",
+            &[("ticket", &id.to_string())],
+        );
+        Ok(false)
+    }
+
     /// The ticket a staff update is about: named, or found by its thread or the message it
     /// replies to.
     fn staff_ticket(
@@ -129,13 +143,7 @@ impl Desk {
             self.tell(w, None, "staff.no_ticket", &[]);
             return Ok(());
         };
-        if w.ticket(id)?.is_none() {
-            self.tell(
-                w,
-                None,
-                "staff.no_such_ticket",
-                &[("ticket", &id.to_string())],
-            );
+        if !self.exists(w, id)? {
             return Ok(());
         }
         if let Some(note) = text
@@ -251,13 +259,7 @@ impl Desk {
             self.tell(w, ticket, "staff.no_ticket", &[]);
             return Ok(());
         };
-        if w.ticket(id)?.is_none() {
-            self.tell(
-                w,
-                None,
-                "staff.no_such_ticket",
-                &[("ticket", &id.to_string())],
-            );
+        if !self.exists(w, id)? {
             return Ok(());
         }
         match action {
