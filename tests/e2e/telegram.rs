@@ -13,18 +13,18 @@ use switchboard_store::SledStore;
 use switchboard_testkit::{FakeTelegram, Sent};
 use tokio::sync::watch;
 
-const STAFF: i64 = -1_001_234_567_890;
+pub(crate) const STAFF: i64 = -1_001_234_567_890;
 const WAIT: Duration = Duration::from_secs(15);
 
 /// A running service against the fake.
-struct Service {
-    store: Arc<SledStore>,
+pub(crate) struct Service {
+    pub(crate) store: Arc<SledStore>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl Service {
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let _ = self.shutdown.send(true);
         let r = tokio::time::timeout(Duration::from_secs(30), self.task)
             .await
@@ -37,7 +37,7 @@ impl Service {
 }
 
 /// Writes the token and a config for the fake into `dir`.
-fn config(dir: &Path, fake: &FakeTelegram, extra: &str) -> PathBuf {
+pub(crate) fn config(dir: &Path, fake: &FakeTelegram, extra: &str) -> PathBuf {
     std::fs::write(dir.join("token"), fake.token()).unwrap();
     let path = dir.join("switchboard.toml");
     std::fs::write(
@@ -62,7 +62,7 @@ poll_timeout_secs = 1
     path
 }
 
-async fn start(dir: &Path, config: &Path) -> Service {
+pub(crate) async fn start(dir: &Path, config: &Path) -> Service {
     let settings = Settings::load(Some(config), None).unwrap_or_else(|d| panic!("{d:?}"));
     let data = dir.join("data");
     let store = Arc::new(SledStore::open(&data).unwrap());
@@ -79,7 +79,7 @@ async fn start(dir: &Path, config: &Path) -> Service {
     }
 }
 
-async fn sent(fake: &FakeTelegram, what: &str, pred: impl Fn(&Sent) -> bool) -> Sent {
+pub(crate) async fn sent(fake: &FakeTelegram, what: &str, pred: impl Fn(&Sent) -> bool) -> Sent {
     match fake.wait_sent(WAIT, pred).await {
         Some(s) => s,
         None => panic!(
