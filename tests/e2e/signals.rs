@@ -27,14 +27,23 @@ fn stops_cleanly_on(signal: &str) {
     // Kept open until the end: the service must not wait for more input.
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "customer ann: where is my parcel").unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert!(
-        lines
-            .by_ref()
+    // Read on a thread, so that a console that never answers fails the test instead of
+    // hanging it.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let answered = BufReader::new(stdout)
+            .lines()
             .map_while(Result::ok)
-            .any(|l| l.starts_with("bot -> customer ann: You can follow your order")),
-        "the console answers"
-    );
+            .any(|l| l.contains("You can follow your order"));
+        let _ = tx.send(answered);
+    });
+    let answered = rx.recv_timeout(Duration::from_secs(60)).unwrap_or(false);
+    if !answered {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(answered, "the console answers");
 
     let killed = Command::new("kill")
         .args([format!("-{signal}"), child.id().to_string()])

@@ -448,6 +448,15 @@ fn self_service_yes_resolves_as_deflected() {
         !sent.iter().any(|l| l.starts_with("staff")),
         "nobody is bothered yet: {sent:#?}"
     );
+    // The acknowledgement and the answer are one message (half the outbound volume), and
+    // it promises no agent: the answer comes first.
+    let to_ann: Vec<_> = sent.iter().filter(|l| l.starts_with("customer ann")).collect();
+    assert_eq!(to_ann.len(), 1, "{sent:#?}");
+    assert!(
+        to_ann[0].starts_with("customer ann: Thanks, ann. Your request is ticket T-1 (account).\n\n"),
+        "{sent:#?}"
+    );
+    assert!(!to_ann[0].contains("An agent will answer"), "{sent:#?}");
     s.customer_press("ann", "yes:T-1");
     let t = s.ticket(1);
     assert_eq!(t.status, TicketStatus::Resolved);

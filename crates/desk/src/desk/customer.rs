@@ -359,43 +359,38 @@ impl Desk {
             .lookup(locale, &format!("category_names.{}", verdict.category))
             .map(str::to_string)
             .unwrap_or_else(|| verdict.category.to_string());
-        let ack = match previous {
-            None => self.text(
-                locale,
-                "desk.ack",
-                &[
-                    ("name", &customer.display_name),
-                    ("ticket", &id.to_string()),
-                    ("category", &cat),
-                    ("eta", &eta),
-                ],
-            ),
-            Some(p) => self.text(
-                locale,
-                "desk.ack_follow_up",
-                &[
-                    ("name", &customer.display_name),
-                    ("ticket", &id.to_string()),
-                    ("category", &cat),
-                    ("previous", &p.to_string()),
-                    ("eta", &eta),
-                ],
-            ),
+        let wants_human = verdict.signals.has(Signal::Human);
+        // With an automatic answer, the acknowledgement and the answer are one message:
+        // the customer's first reply comes whole, and it is half the outbound volume (every
+        // platform counts messages against its limits).
+        let self_service = match (&verdict.auto_answer, verdict.escalate || wants_human) {
+            (Some(key), false) => Some(key.clone()),
+            _ => None,
         };
-        w.record(id, Author::Bot, &ack, false);
-        w.send(
-            Destination::Customer { chat: chat.clone() },
-            ack,
-            vec![],
-            Some(id),
+        let ack_key = match (previous, self_service.is_some()) {
+            (None, false) => "desk.ack",
+            (Some(_), false) => "desk.ack_follow_up",
+            (None, true) => "desk.ack_self_service",
+            (Some(_), true) => "desk.ack_follow_up_self_service",
+        };
+        let previous_text = previous.map(|p| p.to_string()).unwrap_or_default();
+        let ack = self.text(
+            locale,
+            ack_key,
+            &[
+                ("name", &customer.display_name),
+                ("ticket", &id.to_string()),
+                ("category", &cat),
+                ("previous", &previous_text),
+                ("eta", &eta),
+            ],
         );
 
-        let wants_human = verdict.signals.has(Signal::Human);
-        match (&verdict.auto_answer, verdict.escalate || wants_human) {
-            (Some(key), false) => {
+        match self_service {
+            Some(key) => {
                 let answer = self.text(locale, &format!("answer.{key}"), &[]);
                 let question = self.text(locale, "desk.solved_question", &[]);
-                let body = format!("{answer}\n\n{question}");
+                let body = format!("{ack}\n\n{answer}\n\n{question}");
                 w.record(id, Author::Bot, &body, false);
                 w.send(
                     Destination::Customer { chat: chat.clone() },
@@ -414,14 +409,24 @@ impl Desk {
                     due: w.now.plus(self.cfg.self_service_timeout),
                     kind: JobKind::SelfServiceTimeout { ticket: id },
                 });
+                return Ok(());
             }
-            _ if wants_human => {
-                self.escalate(w, id, Escalation::AskedForPerson, &rules_fired, false)?
+            None => {
+                w.record(id, Author::Bot, &ack, false);
+                w.send(
+                    Destination::Customer { chat: chat.clone() },
+                    ack,
+                    vec![],
+                    Some(id),
+                );
             }
-            _ if verdict.escalate => {
-                self.escalate(w, id, Escalation::EscalatingRule, &rules_fired, false)?
-            }
-            _ => self.hand_off(w, id, "", "", false)?,
+        }
+        if wants_human {
+            self.escalate(w, id, Escalation::AskedForPerson, &rules_fired, false)?
+        } else if verdict.escalate {
+            self.escalate(w, id, Escalation::EscalatingRule, &rules_fired, false)?
+        } else {
+            self.hand_off(w, id, "", "", false)?
         }
         Ok(())
     }
