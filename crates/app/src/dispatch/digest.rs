@@ -1,7 +1,8 @@
 //! Digests: when cards wait together in one staff queue (a flood of handoffs into a
-//! Telegram group, which takes 20 messages a minute), they go as one message listing each
-//! ticket (id, category, priority, the customer's first words) with its Claim button,
-//! instead of one card each falling further behind.
+//! Telegram group, which takes 20 messages a minute, or a Discord staff channel, where
+//! cards gather in the staff channel's queue), they go as one message listing each ticket
+//! (id, category, priority, the customer's first words) with its Claim button, instead of
+//! one card each falling further behind.
 //!
 //! Parts: [`is_card`] (what counts as a card), [`pick`] (which waiting cards may merge
 //! without reordering a ticket's messages), [`build`] (the digest message), [`Words`] (the

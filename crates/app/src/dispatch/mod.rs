@@ -5,6 +5,15 @@
 //! Parts: this module (the reading loop and the queues), `worker` (one task per queue:
 //! delivery, retries, giving up), `digest` (cards merged when a staff queue is flooded).
 //!
+//! # Cards under a flood
+//!
+//! A queue sends cards at most once per [`Policy::card_pace`] (3 s: Telegram's 20 messages
+//! a minute into a group); cards that gather meanwhile go as one digest (module `digest`).
+//! Where a channel keeps a queue per ticket (Discord's threads) cards never gather in one
+//! queue, so a card whose own queue holds nothing earlier goes through the staff space's
+//! queue instead ([`Dispatcher::card_queue`]), and its own queue waits behind a gate (it
+//! is *behind*, refilled once the card is out), so a ticket's messages keep their order.
+//!
 //! # Reading
 //!
 //! Outbox ids only grow (a retried dead letter gets a new one), so the dispatcher reads
@@ -61,13 +70,16 @@ mod worker;
 mod tests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_desk::{Lane, OutboxId, Store};
 use switchboard_domain::{BoxFuture, Destination, HostError, Outbound};
 use tokio::sync::{Notify, mpsc, watch};
+
+// The gates are consistent after every operation: a poisoned lock is fine.
+use switchboard_domain::sync::lock;
 
 // The delivery contract lives in the domain: every channel (Telegram, Discord, the console)
 // implements `Channel` and reports failures as the one `DeliveryError`.
@@ -163,7 +175,13 @@ struct Queue {
     last: Option<OutboxId>,
     /// Where the entries it left in the store are, while it is behind.
     lane: Option<Lane>,
+    /// Its card went to the staff space's queue (see [`Dispatcher::card_queue`]): it takes
+    /// nothing more until the card is out (the gate opens).
+    gate: Option<Arc<AtomicBool>>,
 }
+
+/// Cards sent through the staff space's queue, by id, with the gate of their own queue.
+pub(crate) type Gates = Arc<Mutex<HashMap<OutboxId, Arc<AtomicBool>>>>;
 
 /// Delivers the outbox through the service's channels.
 pub struct Dispatcher {
@@ -176,6 +194,7 @@ pub struct Dispatcher {
     words: Option<Words>,
     /// Entries held by all queues.
     held: Arc<AtomicUsize>,
+    gates: Gates,
 }
 
 /// What the reading loop keeps between rounds.
@@ -214,6 +233,7 @@ impl Dispatcher {
             policy: Arc::new(Policy::default()),
             words: None,
             held: Arc::new(AtomicUsize::new(0)),
+            gates: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -311,7 +331,7 @@ impl Dispatcher {
                 continue;
             }
             let full_queue = q.shared.held.load(Ordering::SeqCst) >= self.policy.queue_cap;
-            if q.lane.is_some() || full_queue || global_full {
+            if q.lane.is_some() || q.gate.is_some() || full_queue || global_full {
                 let lane = Lane::of(&o.to);
                 let was_behind = q.lane.is_some();
                 q.lane = Some(q.lane.as_ref().map_or(lane.clone(), |l| l.join(&lane)));
@@ -319,6 +339,18 @@ impl Dispatcher {
                 if !was_behind {
                     st.behind.push_back(key);
                 }
+                continue;
+            }
+            if let Some(staff) = self.card_queue(st, &channel, &key, &o) {
+                let gate = Arc::new(AtomicBool::new(false));
+                lock(&self.gates).insert(id, gate.clone());
+                let q = self.queue(st, &key);
+                q.gate = Some(gate);
+                q.last = Some(id);
+                q.lane = Some(Lane::of(&o.to));
+                q.shared.behind.store(true, Ordering::SeqCst);
+                st.behind.push_back(key);
+                self.hand(st, &staff, (id, o, channel), shutdown);
                 continue;
             }
             self.hand(st, &key, (id, o, channel), shutdown);
@@ -349,10 +381,18 @@ impl Dispatcher {
             let Some(q) = st.queues.get(&key) else {
                 continue;
             };
+            if q.gate.as_ref().is_some_and(|g| !g.load(Ordering::SeqCst)) {
+                // Its card is not out yet.
+                st.behind.push_back(key);
+                continue;
+            }
             let held = q.shared.held.load(Ordering::SeqCst);
             if held > low {
                 st.behind.push_back(key);
                 continue;
+            }
+            if let Some(q) = st.queues.get_mut(&key) {
+                q.gate = None;
             }
             let mut room = (cap - held).min(self.policy.max_held - global);
             let mut done = false;
@@ -411,7 +451,48 @@ impl Dispatcher {
             }),
             last: None,
             lane: None,
+            gate: None,
         })
+    }
+
+    /// Where a card goes when its channel keeps a queue per ticket (Discord's threads, where
+    /// cards never wait together): to the staff space's queue, so that cards of a flood
+    /// gather and merge there as on Telegram; its own queue waits behind a gate until it is
+    /// out, so the ticket's later messages stay after it. `None`: its own queue (the
+    /// channel has one staff queue, digests are off, the staff queue is behind, or its own
+    /// queue holds earlier messages it must not overtake).
+    fn card_queue(
+        &self,
+        st: &State,
+        channel: &Arc<dyn Channel>,
+        key: &str,
+        o: &Outbound,
+    ) -> Option<String> {
+        if self.policy.card_pace.is_none() || self.words.is_none() || !digest::is_card(o) {
+            return None;
+        }
+        let probe = Outbound {
+            to: Destination::StaffSpace,
+            text: String::new(),
+            buttons: vec![],
+            ticket: None,
+            attachment: None,
+            source: None,
+            replaces: None,
+        };
+        let staff = channel.route(&probe)?;
+        if staff == key {
+            return None;
+        }
+        let busy = |k: &str| {
+            st.queues.get(k).is_some_and(|q| {
+                q.lane.is_some()
+                    || q.gate.is_some()
+                    || q.shared.held.load(Ordering::SeqCst) >= self.policy.queue_cap
+                    || (k == key && q.shared.held.load(Ordering::SeqCst) > 0)
+            })
+        };
+        (!busy(key) && !busy(&staff)).then_some(staff)
     }
 
     /// Hands an entry to its queue's worker, starting one when none runs.
@@ -435,6 +516,7 @@ impl Dispatcher {
                         wake: self.wake.clone(),
                         policy: self.policy.clone(),
                         words: self.words.clone(),
+                        gates: self.gates.clone(),
                         shutdown: shutdown.clone(),
                     });
                     spawned.push(handle);

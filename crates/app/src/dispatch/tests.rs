@@ -31,11 +31,14 @@ struct Fake {
     tries: Mutex<HashMap<String, u32>>,
     /// Shutting down: held-up deliveries give up.
     stopping: std::sync::atomic::AtomicBool,
+    /// Like Discord: a queue per ticket's thread (`ticket:N`), and `staff` for the space.
+    threads: bool,
 }
 
 impl Fake {
-    fn queue(o: &Outbound) -> Option<String> {
+    fn queue(&self, o: &Outbound) -> Option<String> {
         match &o.to {
+            Destination::Ticket { ticket } if self.threads => Some(format!("ticket:{}", ticket.0)),
             Destination::Customer { chat } if chat.platform == Platform::Telegram => {
                 Some(format!("chat:{}", chat.id))
             }
@@ -62,11 +65,11 @@ impl Channel for Fake {
         "Fake"
     }
     fn route(&self, o: &Outbound) -> Option<String> {
-        Fake::queue(o)
+        self.queue(o)
     }
     fn deliver<'a>(&'a self, o: &'a Outbound) -> Sending<'a> {
         Box::pin(async move {
-            let queue = Fake::queue(o).unwrap_or_default();
+            let queue = self.queue(o).unwrap_or_default();
             while lock(&self.held_up).contains(&queue) {
                 if self.stopping.load(Ordering::SeqCst) {
                     return Err(DeliveryError::Stopped);
@@ -533,4 +536,56 @@ fn a_card_behind_another_message_of_its_ticket_is_not_merged_ahead_of_it() {
     not_a_card.pop_front();
     not_a_card.pop_front();
     assert!(digest::pick(&not_a_card, 25).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_queue_per_ticket_cards_merge_in_the_staff_queue_and_threads_wait_for_theirs() {
+    let store = Arc::new(MemoryStore::new());
+    let fake = Arc::new(Fake {
+        threads: true,
+        ..Fake::default()
+    });
+    let policy = Policy {
+        card_pace: Some(Duration::from_millis(300)),
+        ..Policy::default()
+    };
+    let d = start(store.clone(), fake.clone(), policy, Some(words()));
+    put(&*store, vec![card(1)]);
+    d.wake.notify_one();
+    until("the first card", || fake.texts("ticket:1").len() == 1).await;
+    // Thirty cards at once, and a message to T-5's thread right after its card.
+    let mut after = card(5);
+    after.buttons.clear();
+    after.text = "after the card of T-5".into();
+    let mut flood: Vec<Outbound> = (2..=5).map(card).collect();
+    flood.push(after);
+    flood.extend((6..=31).map(card));
+    put(&*store, flood);
+    d.wake.notify_one();
+    until("everything", || store.outbox(100).unwrap().is_empty()).await;
+    let sent: Vec<(String, Outbound)> = lock(&fake.delivered).clone();
+    let digests: Vec<usize> = (0..sent.len())
+        .filter(|i| sent[*i].1.to == Destination::StaffSpace)
+        .collect();
+    assert!(
+        !digests.is_empty() && digests.len() <= 2,
+        "{:#?}",
+        sent.iter().map(|(q, o)| (q, &o.text)).collect::<Vec<_>>()
+    );
+    let claims: Vec<String> = digests
+        .iter()
+        .flat_map(|i| sent[*i].1.buttons.iter().map(|b| b.payload.clone()))
+        .collect();
+    let want: Vec<String> = (2..=31).map(|t| format!("claim:T-{t}")).collect();
+    assert_eq!(claims, want, "every card in a digest, none alone");
+    let with_t5 = digests
+        .iter()
+        .find(|i| sent[**i].1.buttons.iter().any(|b| b.payload == "claim:T-5"))
+        .unwrap();
+    let note = sent
+        .iter()
+        .position(|(_, o)| o.text == "after the card of T-5")
+        .expect("the message after the card");
+    assert!(*with_t5 < note, "T-5's thread waited for its card");
+    d.stop().await;
 }

@@ -14,7 +14,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::time::Instant;
 
 use super::digest::{self, Words};
-use super::{Channel, DeliveryError, Item, Policy, Shared};
+use super::{Channel, DeliveryError, Item, Policy, Shared, lock};
 
 /// A worker with nothing to do for this long ends.
 const IDLE: Duration = Duration::from_secs(60);
@@ -38,6 +38,8 @@ pub(super) struct Worker {
     pub(super) wake: Arc<Notify>,
     pub(super) policy: Arc<Policy>,
     pub(super) words: Option<Words>,
+    /// Gates of queues whose card this worker sends (see `Dispatcher::card_queue`).
+    pub(super) gates: super::Gates,
     pub(super) shutdown: watch::Receiver<bool>,
 }
 
@@ -121,6 +123,8 @@ impl Worker {
                     }
                     merged.reverse();
                     self.deliver_digest(words, &merged).await;
+                    let ids: Vec<OutboxId> = merged.iter().map(|(id, _, _)| *id).collect();
+                    self.open_gates(&ids);
                     last_card = Some(Instant::now());
                     self.release(merged.len());
                     continue;
@@ -132,8 +136,24 @@ impl Worker {
             self.deliver_one(&*channel, id, &o).await;
             if card {
                 last_card = Some(Instant::now());
+                self.open_gates(&[id]);
             }
             self.release(1);
+        }
+    }
+
+    /// Cards `ids` are out (or given up): their own queues may go on.
+    fn open_gates(&self, ids: &[OutboxId]) {
+        let mut gates = lock(&self.gates);
+        let mut opened = false;
+        for id in ids {
+            if let Some(gate) = gates.remove(id) {
+                gate.store(true, Ordering::SeqCst);
+                opened = true;
+            }
+        }
+        if opened {
+            self.wake.notify_one();
         }
     }
 
