@@ -84,8 +84,7 @@ use switchboard_desk::{
     Committed, DeadLetter, Job, JobId, Lane, OutboxId, Roster, Store, StoreError, Transition,
 };
 use switchboard_domain::{
-    Agent, ChatId, Customer, Message, Outbound, PartyId, Ticket, TicketId, TicketStatus, Timestamp,
-    UpdateKey,
+    Agent, ChatId, Customer, Message, PartyId, Ticket, TicketId, TicketStatus, Timestamp, UpdateKey,
 };
 
 pub use group::{Durable, GroupCommit};
@@ -95,6 +94,7 @@ use cache::Cache;
 use error::from_sled;
 use journal::Write;
 use keys::{decode, encode};
+use outbox::{Entries, Res};
 use release::Release;
 
 /// The desk's [`Store`] on sled (see the crate docs for the trees).
@@ -116,9 +116,8 @@ pub struct SledStore {
     jobs: Tree,
     job_due: Tree,
     outbox: Tree,
-    /// `lane_outboxid`: the outbox by lane (module `outbox`).
+    /// `lane_outboxid` and `outboxid_deadletter` (module `outbox`).
     lanes: Tree,
-    /// `outboxid_deadletter` (module `outbox`).
     dead: Tree,
     /// Channels' own state ([`Store::channel_state`]); written outside commits.
     channel: Tree,
@@ -780,67 +779,26 @@ impl Store for SledStore {
         }
     }
 
-    fn outbox(&self, limit: usize) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
-        let _view = self.read();
-        self.outbox
-            .iter()
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv.map_err(from_sled)?;
-                let id = OutboxId(keys::u64_from(keys::OUTBOX, &k)?);
-                Ok((id, decode(keys::OUTBOX, &v)?))
-            })
-            .collect()
+    // The outbox (past a cursor, by lane) and dead letters: module `outbox`.
+    fn outbox(&self, limit: usize) -> Entries {
+        self.entries_after(None, limit)
     }
-
-    fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
+    fn ack_outbox(&self, id: OutboxId) -> Res<()> {
         self.ack_entry(id)
     }
-
-    fn outbox_after(
-        &self,
-        after: Option<OutboxId>,
-        limit: usize,
-    ) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
-        let _view = self.read();
-        self.outbox_range(after, None, limit)
+    fn outbox_after(&self, after: Option<OutboxId>, limit: usize) -> Entries {
+        self.entries_after(after, limit)
     }
-
-    fn outbox_in(
-        &self,
-        lane: &Lane,
-        after: Option<OutboxId>,
-        until: OutboxId,
-        limit: usize,
-    ) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
-        let _view = self.read();
-        self.lane_range(lane, after, until, limit)
+    fn outbox_in(&self, l: &Lane, a: Option<OutboxId>, u: OutboxId, n: usize) -> Entries {
+        self.entries_in(l, a, u, n)
     }
-
-    fn dead_letter(
-        &self,
-        id: OutboxId,
-        reason: &str,
-        attempts: u32,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        self.bury(id, reason, attempts, at)
+    fn dead_letter(&self, id: OutboxId, why: &str, n: u32, at: Timestamp) -> Res<bool> {
+        self.bury(id, why, n, at)
     }
-
-    fn dead_letters(&self, limit: usize) -> Result<Vec<(OutboxId, DeadLetter)>, StoreError> {
-        let _view = self.read();
-        self.dead
-            .iter()
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv.map_err(from_sled)?;
-                let id = OutboxId(keys::u64_from(keys::DEAD, &k)?);
-                Ok((id, decode(keys::DEAD, &v)?))
-            })
-            .collect()
+    fn dead_letters(&self, limit: usize) -> Res<Vec<(OutboxId, DeadLetter)>> {
+        self.buried(limit)
     }
-
-    fn retry_dead_letter(&self, id: OutboxId) -> Result<Option<OutboxId>, StoreError> {
+    fn retry_dead_letter(&self, id: OutboxId) -> Res<Option<OutboxId>> {
         self.unbury(id)
     }
 

@@ -27,6 +27,11 @@ use crate::journal::{self, Write};
 use crate::keys::{self, decode, encode};
 use crate::{Counters, ID_BLOCK, SledStore, del, lock, put, tree};
 
+/// Outbox entries with their ids, or why not.
+pub(crate) type Entries = Result<Vec<(OutboxId, Outbound)>, StoreError>;
+/// A store result.
+pub(crate) type Res<T> = Result<T, StoreError>;
+
 /// The part of a stored outbound message that names its lane.
 #[derive(Deserialize)]
 struct Head {
@@ -43,6 +48,38 @@ impl SledStore {
         let (lane, _) = keys::lane(&head.to, id);
         self.lanes.remove(lane).map_err(from_sled)?;
         Ok(())
+    }
+
+    /// [`switchboard_desk::Store::outbox_after`].
+    pub(crate) fn entries_after(&self, after: Option<OutboxId>, limit: usize) -> Entries {
+        let _view = self.read();
+        self.outbox_range(after, None, limit)
+    }
+
+    /// [`switchboard_desk::Store::outbox_in`].
+    pub(crate) fn entries_in(
+        &self,
+        lane: &Lane,
+        after: Option<OutboxId>,
+        until: OutboxId,
+        limit: usize,
+    ) -> Entries {
+        let _view = self.read();
+        self.lane_range(lane, after, until, limit)
+    }
+
+    /// [`switchboard_desk::Store::dead_letters`].
+    pub(crate) fn buried(&self, limit: usize) -> Res<Vec<(OutboxId, DeadLetter)>> {
+        let _view = self.read();
+        self.dead
+            .iter()
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv.map_err(from_sled)?;
+                let id = OutboxId(keys::u64_from(keys::DEAD, &k)?);
+                Ok((id, decode(keys::DEAD, &v)?))
+            })
+            .collect()
     }
 
     /// Entries with an id above `after` and at most `until` (no bound: `None`), oldest
