@@ -67,7 +67,12 @@ fn free_port() -> u16 {
 }
 
 /// Runs `switchboard tickets dead-letters [--retry W]`; its exit status and output.
-async fn dead_letters(cfg: &Path, data: &Path, retry: Option<&str>) -> (i32, String, String) {
+async fn dead_letters(
+    cfg: &Path,
+    data: &Path,
+    retry: Option<&str>,
+    json: bool,
+) -> (i32, String, String) {
     let (cfg, data, retry) = (
         cfg.to_path_buf(),
         data.to_path_buf(),
@@ -77,7 +82,7 @@ async fn dead_letters(cfg: &Path, data: &Path, retry: Option<&str>) -> (i32, Str
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let cmd = TicketsCommand::DeadLetters {
             retry,
-            json: false,
+            json,
             data: DataArgs { data: Some(data) },
         };
         let code = switchboard::cmd::tickets::run(Some(&cfg), &cmd, &mut out, &mut err).unwrap();
@@ -193,7 +198,18 @@ async fn a_new_customer_is_answered_while_twenty_thousand_old_messages_wait() {
     );
 
     // Listed through the running service: id, destination, reason, text.
-    let (code, out, err) = dead_letters(&cfg, &data, None).await;
+    let (code, out, err) = dead_letters(&cfg, &data, None, true).await;
+    assert_eq!(code, 0, "{err}");
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed.len(), 20_001);
+    let ours = listed
+        .iter()
+        .find(|d| d["id"] == buried.0)
+        .expect("the letter to retry");
+    assert_eq!(ours["text"], "sent again at last");
+    assert_eq!(ours["reason"], "refused for good");
+    assert_eq!(ours["to"], "customer chat telegram:778");
+    let (code, out, err) = dead_letters(&cfg, &data, None, false).await;
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("20001 dead letters"),
@@ -210,7 +226,7 @@ async fn a_new_customer_is_answered_while_twenty_thousand_old_messages_wait() {
     assert!(out.contains("no running channel delivers"));
 
     // Retried: the running service sends it.
-    let (code, out, err) = dead_letters(&cfg, &data, Some(&buried.0.to_string())).await;
+    let (code, out, err) = dead_letters(&cfg, &data, Some(&buried.0.to_string()), false).await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("1 dead letter is back in the outbox"), "{out}");
     assert!(
@@ -221,10 +237,10 @@ async fn a_new_customer_is_answered_while_twenty_thousand_old_messages_wait() {
             .await,
         "the retried message was sent"
     );
-    let (code, _, err) = dead_letters(&cfg, &data, Some(&buried.0.to_string())).await;
+    let (code, _, err) = dead_letters(&cfg, &data, Some(&buried.0.to_string()), false).await;
     assert_eq!(code, 1);
     assert!(err.contains("no dead letter"), "{err}");
-    let (code, _, err) = dead_letters(&cfg, &data, Some("x1")).await;
+    let (code, _, err) = dead_letters(&cfg, &data, Some("x1"), false).await;
     assert_eq!(code, 2);
     assert!(err.contains("or `all`"), "{err}");
     svc.stop().await;
