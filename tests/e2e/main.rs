@@ -1,7 +1,11 @@
 //! End-to-end tests of the whole program: the real `switchboard` binary and its runtime.
 //!
+//! - `backlog`: a new customer is answered while 20,000 old messages wait; dead letters
+//!   listed and retried through the running service.
 //! - `cli`: the admin commands (`check`, `rules test`, `rules backtest`, `demo`) run as a
 //!   process, asserting on exit status and output; every shipped config file validates.
+//! - `digest`: 40 handoffs at once reach a rate-limited Telegram staff group in a few
+//!   digests, each ticket with a working Claim button.
 //! - `discord`: the Discord channel (the service runtime with the real serenity client)
 //!   against the fake Discord of crates/testkit, and a mixed set-up with the fake Telegram.
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
@@ -20,8 +24,10 @@
 //!
 //! Nothing here needs the internet or a token.
 
+mod backlog;
 mod cli;
 mod crash;
+mod digest;
 mod discord;
 mod lifecycle;
 mod race;

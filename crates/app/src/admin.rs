@@ -2,13 +2,16 @@
 //! so that `switchboard tickets …` can read the store while the service holds it (sled lets
 //! one process open a store at a time).
 //!
-//! Routes (GET only, JSON, `Connection: close`):
-//! - `/health` → `{"status":"ok","data":DIR}` (the store it holds)
-//! - `/api/tickets[?status=S]` → the tickets, as stored
-//! - `/api/tickets/T-1` → `{"ticket": …, "messages": […]}`
+//! Routes (JSON, `Connection: close`):
+//! - GET `/health` → `{"status":"ok","data":DIR}` (the store it holds)
+//! - GET `/api/tickets[?status=S]` → the tickets, as stored
+//! - GET `/api/tickets/T-1` → `{"ticket": …, "messages": […]}`
+//! - GET `/api/dead-letters` → `[[id, dead letter], …]`
+//! - POST `/api/dead-letters/retry/ID` (or `/all`) → `[[old id, new id], …]`: the one
+//!   change served, moving dead letters back to the outbox (`tickets dead-letters --retry`)
 //!
-//! It binds to the address in `[admin] listen` (loopback by default) and serves reads only:
-//! nothing here changes the store. Requests are small and bounded; anything else gets 400.
+//! It binds to the address in `[admin] listen` (loopback by default). Requests are small
+//! and bounded; anything else gets 400.
 //!
 //! Parts: [`start`] (the running service's: only when `[admin] listen` is set, and a
 //! failure to bind is logged, not fatal), [`serve`] (the server), [`get`] (the CLI's client).
@@ -50,6 +53,35 @@ fn error_body(msg: &str) -> String {
     serde_json::json!({ "error": msg }).to_string()
 }
 
+/// Answers one POST: retrying dead letters.
+fn route_post(store: &dyn Store, path: &str) -> (String, String) {
+    let result: Result<Option<String>> = (|| {
+        let Some(which) = path.strip_prefix("/api/dead-letters/retry/") else {
+            return Ok(None);
+        };
+        let ids: Vec<switchboard_desk::OutboxId> = match which {
+            "all" => store
+                .dead_letters(usize::MAX)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect(),
+            n => vec![switchboard_desk::OutboxId(n.parse()?)],
+        };
+        let mut moved = Vec::new();
+        for old in ids {
+            if let Some(new) = store.retry_dead_letter(old)? {
+                moved.push((old, new));
+            }
+        }
+        Ok(Some(serde_json::to_string(&moved)?))
+    })();
+    match result {
+        Ok(Some(body)) => ("200 OK".into(), body),
+        Ok(None) => ("404 Not Found".into(), error_body("not found")),
+        Err(e) => ("400 Bad Request".into(), error_body(&e.to_string())),
+    }
+}
+
 /// Answers one request path; `data` is the store's directory (named in `/health`, so that
 /// a client can tell which store this service holds).
 fn route(store: &dyn Store, data: &str, path: &str) -> (String, String) {
@@ -58,6 +90,9 @@ fn route(store: &dyn Store, data: &str, path: &str) -> (String, String) {
         "/health" => Ok(Some(
             serde_json::json!({ "status": "ok", "data": data }).to_string(),
         )),
+        "/api/dead-letters" => Ok(Some(serde_json::to_string(
+            &store.dead_letters(usize::MAX)?,
+        )?)),
         "/api/tickets" => {
             let status = query
                 .split('&')
@@ -139,7 +174,14 @@ pub async fn serve(
                                 let (status, body) = route(store.as_ref(), &data, path);
                                 respond(&status, &body)
                             }
-                            _ => respond("400 Bad Request", &error_body("only GET is served")),
+                            ["POST", path, _] => {
+                                let (status, body) = route_post(store.as_ref(), path);
+                                respond(&status, &body)
+                            }
+                            _ => respond(
+                                "400 Bad Request",
+                                &error_body("only GET and POST are served"),
+                            ),
                         }
                     }
                     _ => respond("400 Bad Request", &error_body("unreadable request")),
@@ -181,6 +223,15 @@ pub async fn start(
 /// Fetches `path` from a running service's admin endpoint (a blocking client for the CLI).
 /// `Ok(None)` for 404.
 pub fn get(listen: &str, path: &str) -> Result<Option<String>> {
+    request(listen, "GET", path)
+}
+
+/// Posts to `path` on a running service's admin endpoint (no body). `Ok(None)` for 404.
+pub fn post(listen: &str, path: &str) -> Result<Option<String>> {
+    request(listen, "POST", path)
+}
+
+fn request(listen: &str, method: &str, path: &str) -> Result<Option<String>> {
     let addr: SocketAddr = listen
         .parse()
         .with_context(|| format!("`[admin] listen = {listen:?}` is not an address"))?;
@@ -189,7 +240,7 @@ pub fn get(listen: &str, path: &str) -> Result<Option<String>> {
     conn.set_read_timeout(Some(Duration::from_secs(10)))?;
     write!(
         conn,
-        "GET {path} HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {listen}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
     conn.read_to_end(&mut raw)?;

@@ -117,6 +117,20 @@ pub enum TicketsCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// List the messages the service gave up delivering (no running channel delivers them,
+    /// the platform refused them, or they failed for too long), or send them again.
+    DeadLetters {
+        /// Move this dead letter (its id in the list), or `all`, back to the outbox: the
+        /// running service sends it (or the next start does).
+        #[arg(long, value_name = "ID|all")]
+        retry: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Where the store is.
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// `switchboard customers …`.

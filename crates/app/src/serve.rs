@@ -137,6 +137,7 @@ pub async fn run_with(
     let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
     let mut tasks = Vec::new();
     let (events, _) = broadcast::channel(16);
+    let console_mode = console.is_some();
     if let Some(io) = console {
         let (channel, task) = crate::console_channel::start(
             settings.clone(),
@@ -176,11 +177,15 @@ pub async fn run_with(
         channels.push(s.channel);
         tasks.extend(s.tasks);
     }
-    let dispatcher = Dispatcher::new(
-        dyn_store.clone(),
-        Channels(channels),
-        durable.clone(),
-        wake.clone(),
+    let dispatcher = crate::dispatch::for_service(
+        Dispatcher::new(
+            dyn_store.clone(),
+            Channels(channels),
+            durable.clone(),
+            wake.clone(),
+        ),
+        &settings,
+        console_mode,
     );
 
     let watcher = crate::reload::spawn_watcher(

@@ -1,12 +1,14 @@
-//! `switchboard tickets list|show`: reading the store, for people and as JSON, also while
-//! a service holds it (through its admin endpoint).
+//! `switchboard tickets list|show|dead-letters`: reading the store, for people and as
+//! JSON, also while a service holds it (through its admin endpoint); and sending dead
+//! letters again (`dead-letters --retry`), which the running service's dispatcher picks up
+//! (a retried letter gets a new outbox id, past the dispatcher's cursor).
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use serde::Serialize;
-use switchboard_desk::Store;
+use switchboard_desk::{DeadLetter, OutboxId, Store};
 use switchboard_domain::{Author, Message, Ticket, TicketId, TicketStatus};
 use switchboard_store::SledStore;
 
@@ -49,6 +51,51 @@ impl Source {
                         Ok(Some((t.ticket, t.messages)))
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Source {
+    /// The dead letters, oldest first.
+    pub fn dead_letters(&self) -> Result<Vec<(OutboxId, DeadLetter)>> {
+        match self {
+            Source::Store(s) => Ok(s.dead_letters(usize::MAX)?),
+            Source::Service(addr) => {
+                let body = crate::admin::get(addr, "/api/dead-letters")?
+                    .context("the service does not serve dead letters (an older version?)")?;
+                Ok(serde_json::from_str(&body)?)
+            }
+        }
+    }
+
+    /// Moves dead letter `id` (`None`: every one) back to the outbox; the pairs of old and
+    /// new ids.
+    pub fn retry(&self, id: Option<OutboxId>) -> Result<Vec<(OutboxId, OutboxId)>> {
+        match self {
+            Source::Store(s) => {
+                let ids: Vec<OutboxId> = match id {
+                    Some(id) => vec![id],
+                    None => s
+                        .dead_letters(usize::MAX)?
+                        .into_iter()
+                        .map(|(id, _)| id)
+                        .collect(),
+                };
+                let mut moved = Vec::new();
+                for old in ids {
+                    if let Some(new) = s.retry_dead_letter(old)? {
+                        moved.push((old, new));
+                    }
+                }
+                Ok(moved)
+            }
+            Source::Service(addr) => {
+                let which = id.map_or("all".to_string(), |id| id.0.to_string());
+                let body =
+                    crate::admin::post(addr, &format!("/api/dead-letters/retry/{which}"))?
+                        .context("the service does not retry dead letters (an older version?)")?;
+                Ok(serde_json::from_str(&body)?)
             }
         }
     }
@@ -299,5 +346,111 @@ pub fn show(
             }
         )?;
     }
+    Ok(0)
+}
+
+#[derive(Serialize)]
+struct DeadLetterJson<'a> {
+    id: u64,
+    to: String,
+    ticket: Option<String>,
+    reason: &'a str,
+    attempts: u32,
+    at: String,
+    text: &'a str,
+}
+
+/// `tickets dead-letters`: id, when, destination, ticket, attempts, reason and the first
+/// line of the text.
+pub fn dead_letters(source: &Source, json: bool, out: &mut dyn Write) -> Result<i32> {
+    let letters = source.dead_letters()?;
+    if json {
+        let all: Vec<DeadLetterJson<'_>> = letters
+            .iter()
+            .map(|(id, d)| DeadLetterJson {
+                id: id.0,
+                to: crate::dispatch::describe(&d.outbound.to),
+                ticket: d.outbound.ticket.map(|t| t.to_string()),
+                reason: &d.reason,
+                attempts: d.attempts,
+                at: d.at.to_rfc3339(),
+                text: &d.outbound.text,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &all)?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    if letters.is_empty() {
+        writeln!(
+            out,
+            "No dead letters: every message was delivered or is on its way."
+        )?;
+        return Ok(0);
+    }
+    for (id, d) in &letters {
+        let first = d.outbound.text.lines().next().unwrap_or("");
+        let first: String = first.chars().take(70).collect();
+        writeln!(
+            out,
+            "{:<8} {}  {}  {}  {} attempt{}",
+            id.0,
+            d.at.to_rfc3339(),
+            crate::dispatch::describe(&d.outbound.to),
+            d.outbound.ticket.map_or("-".to_string(), |t| t.to_string()),
+            d.attempts,
+            if d.attempts == 1 { "" } else { "s" },
+        )?;
+        writeln!(out, "         why:  {}", d.reason)?;
+        writeln!(out, "         text: {first}")?;
+    }
+    writeln!(
+        out,
+        "{} dead letter{}. `switchboard tickets dead-letters --retry ID` (or `--retry all`) sends again.",
+        letters.len(),
+        if letters.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(0)
+}
+
+/// `tickets dead-letters --retry ID|all`.
+pub fn retry_dead_letters(
+    source: &Source,
+    which: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32> {
+    let id = match which.trim() {
+        "all" => None,
+        n => match n.trim_start_matches('#').parse::<u64>() {
+            Ok(n) => Some(OutboxId(n)),
+            Err(_) => {
+                writeln!(
+                    err,
+                    "`--retry {which}`: give a dead letter's id (the number `switchboard tickets dead-letters` shows first) or `all`."
+                )?;
+                return Ok(2);
+            }
+        },
+    };
+    let moved = source.retry(id)?;
+    if let (Some(id), true) = (id, moved.is_empty()) {
+        writeln!(
+            err,
+            "There is no dead letter {}; `switchboard tickets dead-letters` lists them.",
+            id.0
+        )?;
+        return Ok(1);
+    }
+    let when = match source {
+        Source::Service(_) => "the running service sends them now",
+        Source::Store(_) => "they are sent when the service starts",
+    };
+    writeln!(
+        out,
+        "{} dead letter{} back in the outbox; {when} (one that still cannot be delivered comes back here).",
+        moved.len(),
+        if moved.len() == 1 { " is" } else { "s are" }
+    )?;
     Ok(0)
 }

@@ -26,5 +26,6 @@ pub mod store;
 pub use config::{AgentConfig, AssignMode, AssignmentConfig, DeskConfig, SlaConfig, SurveyConfig};
 pub use desk::{Desk, Event};
 pub use store::{
-    Committed, Job, JobId, JobKind, MemoryStore, OutboxId, Roster, Store, StoreError, Transition,
+    Committed, DeadLetter, Job, JobId, JobKind, Lane, MemoryStore, OutboxId, Roster, Store,
+    StoreError, Transition,
 };

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
-    Agent, ChannelStore, ChannelStoreError, ChatId, Customer, Message, Outbound, PartyId, Ticket,
-    TicketId, TicketStatus, Timestamp, UpdateKey,
+    Agent, ChannelStore, ChannelStoreError, ChatId, Customer, Destination, Message, Outbound,
+    PartyId, Ticket, TicketId, TicketStatus, Timestamp, UpdateKey,
 };
 
 /// Why a store operation failed. Variants say what the caller can do.
@@ -79,6 +79,75 @@ pub struct Roster {
 /// A unique, increasing id of an outbox entry (assigned by the store at commit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OutboxId(pub u64);
+
+/// A set of outbox entries by where they go, for [`Store::outbox_in`]: what the dispatcher
+/// reads to refill a queue that fell behind, without reading the rest of the outbox. The
+/// store indexes entries by [`Lane::of`] their destination (a customer's conversation, or
+/// the staff space as a whole); the finer lanes are read from the coarser index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// A customer's conversation.
+    Chat(ChatId),
+    /// One ticket's thread in the staff space.
+    Ticket(TicketId),
+    /// The staff space outside any ticket.
+    StaffSpace,
+    /// The whole staff space: every ticket's thread and the space itself.
+    Staff,
+    /// Every entry.
+    All,
+}
+
+impl Lane {
+    /// The narrowest lane that holds entries to `to`.
+    pub fn of(to: &Destination) -> Lane {
+        match to {
+            Destination::Customer { chat } => Lane::Chat(chat.clone()),
+            Destination::Ticket { ticket } => Lane::Ticket(*ticket),
+            Destination::StaffSpace => Lane::StaffSpace,
+        }
+    }
+
+    /// The narrowest lane that holds both `self` and `other` (a queue that takes entries
+    /// of several lanes, such as a Telegram staff group, reads from their join).
+    pub fn join(&self, other: &Lane) -> Lane {
+        let staff = |l: &Lane| matches!(l, Lane::Ticket(_) | Lane::StaffSpace | Lane::Staff);
+        if self == other {
+            self.clone()
+        } else if staff(self) && staff(other) {
+            Lane::Staff
+        } else {
+            Lane::All
+        }
+    }
+
+    /// Whether an entry to `to` belongs to this lane.
+    pub fn holds(&self, to: &Destination) -> bool {
+        match (self, to) {
+            (Lane::All, _) => true,
+            (Lane::Chat(c), Destination::Customer { chat }) => c == chat,
+            (Lane::Ticket(t), Destination::Ticket { ticket }) => t == ticket,
+            (Lane::StaffSpace, Destination::StaffSpace) => true,
+            (Lane::Staff, Destination::Ticket { .. } | Destination::StaffSpace) => true,
+            _ => false,
+        }
+    }
+}
+
+/// An outbox entry the dispatcher gave up on (no running channel delivers it, the platform
+/// refused it for good, or it failed too many times), kept for an admin to read and retry
+/// (`switchboard tickets dead-letters`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// The message, as it was in the outbox.
+    pub outbound: Outbound,
+    /// Why it was given up, in words that say what to do.
+    pub reason: String,
+    /// How many deliveries were tried.
+    pub attempts: u32,
+    /// When it was given up.
+    pub at: Timestamp,
+}
 
 /// A unique, increasing id of a job (assigned by the store at commit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -205,6 +274,39 @@ pub trait Store: Send + Sync {
     fn outbox(&self, limit: usize) -> Result<Vec<(OutboxId, Outbound)>, StoreError>;
     /// Removes a delivered outbox entry (removing a missing one is not an error).
     fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError>;
+    /// Outbox entries with an id above `after` (from the first when `None`), oldest first,
+    /// at most `limit`: the dispatcher's cursor, which reads each entry once. Ids only grow
+    /// (a retried dead letter gets a new one), so nothing appears behind a cursor.
+    fn outbox_after(
+        &self,
+        after: Option<OutboxId>,
+        limit: usize,
+    ) -> Result<Vec<(OutboxId, Outbound)>, StoreError>;
+    /// Outbox entries of `lane` with an id above `after` and at most `until`, oldest first,
+    /// at most `limit`: refills a dispatcher queue that fell behind, at a cost that does not
+    /// grow with the other lanes' backlog.
+    fn outbox_in(
+        &self,
+        lane: &Lane,
+        after: Option<OutboxId>,
+        until: OutboxId,
+        limit: usize,
+    ) -> Result<Vec<(OutboxId, Outbound)>, StoreError>;
+    /// Moves an outbox entry to the dead letters, atomically, with why and how many
+    /// attempts were made. `false` when it is no longer in the outbox.
+    fn dead_letter(
+        &self,
+        id: OutboxId,
+        reason: &str,
+        attempts: u32,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Dead letters, oldest first (by their former outbox id), at most `limit`.
+    fn dead_letters(&self, limit: usize) -> Result<Vec<(OutboxId, DeadLetter)>, StoreError>;
+    /// Moves a dead letter back to the outbox, atomically, under a new outbox id (above
+    /// every id handed out, so that a running dispatcher's cursor finds it). `None` when
+    /// there is no dead letter `id`.
+    fn retry_dead_letter(&self, id: OutboxId) -> Result<Option<OutboxId>, StoreError>;
     /// Records platform references (a topic, a message the bot sent) that point at a
     /// ticket, outside any transition: channels learn them while delivering. Durable with
     /// the next flush.
@@ -260,6 +362,7 @@ struct Memory {
     links: HashMap<String, TicketId>,
     jobs: BTreeMap<(Timestamp, JobId), Job>,
     outbox: BTreeMap<OutboxId, Outbound>,
+    dead: BTreeMap<OutboxId, DeadLetter>,
     next_id: u64,
     channel: HashMap<String, String>,
     roster: Roster,
@@ -439,6 +542,79 @@ impl Store for MemoryStore {
     fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
         self.lock().outbox.remove(&id);
         Ok(())
+    }
+    fn outbox_after(
+        &self,
+        after: Option<OutboxId>,
+        limit: usize,
+    ) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
+        let from = after.map_or(0, |a| a.0.saturating_add(1));
+        Ok(self
+            .lock()
+            .outbox
+            .range(OutboxId(from)..)
+            .take(limit)
+            .map(|(id, o)| (*id, o.clone()))
+            .collect())
+    }
+    fn outbox_in(
+        &self,
+        lane: &Lane,
+        after: Option<OutboxId>,
+        until: OutboxId,
+        limit: usize,
+    ) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
+        let from = after.map_or(0, |a| a.0.saturating_add(1));
+        if from > until.0 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .lock()
+            .outbox
+            .range(OutboxId(from)..=until)
+            .filter(|(_, o)| lane.holds(&o.to))
+            .take(limit)
+            .map(|(id, o)| (*id, o.clone()))
+            .collect())
+    }
+    fn dead_letter(
+        &self,
+        id: OutboxId,
+        reason: &str,
+        attempts: u32,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut m = self.lock();
+        let Some(outbound) = m.outbox.remove(&id) else {
+            return Ok(false);
+        };
+        let letter = DeadLetter {
+            outbound,
+            reason: reason.to_string(),
+            attempts,
+            at,
+        };
+        m.dead.insert(id, letter);
+        Ok(true)
+    }
+    fn dead_letters(&self, limit: usize) -> Result<Vec<(OutboxId, DeadLetter)>, StoreError> {
+        Ok(self
+            .lock()
+            .dead
+            .iter()
+            .take(limit)
+            .map(|(id, d)| (*id, d.clone()))
+            .collect())
+    }
+    fn retry_dead_letter(&self, id: OutboxId) -> Result<Option<OutboxId>, StoreError> {
+        let mut m = self.lock();
+        let Some(letter) = m.dead.remove(&id) else {
+            return Ok(None);
+        };
+        m.next_id += 1;
+        let new = OutboxId(m.next_id);
+        m.outbox.insert(new, letter.outbound);
+        Ok(Some(new))
     }
 
     fn link(&self, links: &[(String, TicketId)]) -> Result<(), StoreError> {

@@ -7,8 +7,8 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_desk::{JobId, StoreError};
-use switchboard_domain::{ChatId, PartyId, TicketId, TicketStatus, Timestamp};
+use switchboard_desk::{JobId, Lane, OutboxId, StoreError};
+use switchboard_domain::{ChatId, Destination, PartyId, TicketId, TicketStatus, Timestamp};
 
 /// `meta`: schema version and counters.
 pub(crate) const META: &str = "meta";
@@ -34,6 +34,11 @@ pub(crate) const JOBS: &str = "due_jobid_job";
 pub(crate) const JOB_DUE: &str = "jobid_due";
 /// `outboxid_outbound`: u64 BE outbox id -> Outbound.
 pub(crate) const OUTBOX: &str = "outboxid_outbound";
+/// `lane_outboxid`: lane key ([`lane`]), 0x00, u64 BE outbox id -> raw: the u64 BE ticket id
+/// of an entry to a ticket's thread, else empty (index of `outbox_in`).
+pub(crate) const LANE: &str = "lane_outboxid";
+/// `outboxid_deadletter`: u64 BE outbox id -> DeadLetter.
+pub(crate) const DEAD: &str = "outboxid_deadletter";
 /// `channelkey_state`: a channel's key -> its state (raw UTF-8).
 pub(crate) const CHANNEL: &str = "channelkey_state";
 /// `pending_commit`: the one key `pending` -> the writes of the commit being applied (see
@@ -108,6 +113,53 @@ pub(crate) fn ticket_of_status_key(key: &[u8]) -> Result<TicketId, StoreError> {
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map(|b| TicketId(u64::from_be_bytes(b)))
         .ok_or_else(|| StoreError::Corrupt(format!("bad key in {STATUS}: {key:?}")))
+}
+
+/// The prefix of every `lane_outboxid` key of the index lane that holds `lane`: a customer's
+/// conversation (`chat:telegram:42`), or `staff` for every entry to the staff space (a
+/// ticket's thread or the space itself), then 0x00 (chat keys hold none, so no lane's
+/// prefix is another's). `None` for [`Lane::All`], which is the outbox itself.
+pub(crate) fn lane_prefix(lane: &Lane) -> Option<Vec<u8>> {
+    let mut k = match lane {
+        Lane::Chat(chat) => format!("chat:{}:{}", chat.platform, chat.id).into_bytes(),
+        Lane::Ticket(_) | Lane::StaffSpace | Lane::Staff => b"staff".to_vec(),
+        Lane::All => return None,
+    };
+    k.push(0);
+    Some(k)
+}
+
+/// The `lane_outboxid` key and value of an outbox entry to `to`.
+pub(crate) fn lane(to: &Destination, id: OutboxId) -> (Vec<u8>, Vec<u8>) {
+    let lane = Lane::of(to);
+    // `Lane::of` never gives `All`.
+    let mut k = lane_prefix(&lane).unwrap_or_default();
+    k.extend_from_slice(&id.0.to_be_bytes());
+    let v = match to {
+        Destination::Ticket { ticket } => ticket.0.to_be_bytes().to_vec(),
+        _ => Vec::new(),
+    };
+    (k, v)
+}
+
+/// The outbox id at the end of a `lane_outboxid` key.
+pub(crate) fn outbox_of_lane_key(key: &[u8]) -> Result<OutboxId, StoreError> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|at| key.get(at..))
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(|b| OutboxId(u64::from_be_bytes(b)))
+        .ok_or_else(|| StoreError::Corrupt(format!("bad key in {LANE}: {key:?}")))
+}
+
+/// Whether a `lane_outboxid` value (the entry's ticket, or empty) belongs to `lane`, whose
+/// index lane it was found in.
+pub(crate) fn lane_holds(lane: &Lane, value: &[u8]) -> bool {
+    match lane {
+        Lane::Ticket(t) => value == t.0.to_be_bytes(),
+        Lane::StaffSpace => value.is_empty(),
+        _ => true,
+    }
 }
 
 /// A time as 8 bytes whose order is the order of the times, negative ones included
@@ -209,6 +261,35 @@ mod tests {
             &ChatId::new(Platform::Telegram, "3"),
         );
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn lane_keys_group_by_chat_or_staff_and_sort_by_id() {
+        use switchboard_domain::Platform;
+        let chat = |id: &str| Destination::Customer {
+            chat: ChatId::new(Platform::Telegram, id),
+        };
+        let (a, _) = lane(&chat("1"), OutboxId(9));
+        let (b, _) = lane(&chat("12"), OutboxId(1));
+        let p1 = lane_prefix(&Lane::of(&chat("1"))).unwrap();
+        assert!(a.starts_with(&p1) && !b.starts_with(&p1));
+        assert_eq!(outbox_of_lane_key(&a).unwrap(), OutboxId(9));
+        let (t, tv) = lane(
+            &Destination::Ticket {
+                ticket: TicketId(5),
+            },
+            OutboxId(3),
+        );
+        let (s, sv) = lane(&Destination::StaffSpace, OutboxId(4));
+        let staff = lane_prefix(&Lane::Staff).unwrap();
+        assert!(t.starts_with(&staff) && s.starts_with(&staff) && t < s);
+        assert!(lane_holds(&Lane::Ticket(TicketId(5)), &tv));
+        assert!(!lane_holds(&Lane::Ticket(TicketId(6)), &tv));
+        assert!(!lane_holds(&Lane::StaffSpace, &tv));
+        assert!(lane_holds(&Lane::StaffSpace, &sv));
+        assert!(lane_holds(&Lane::Staff, &tv));
+        assert!(lane_prefix(&Lane::All).is_none());
+        assert!(outbox_of_lane_key(b"x").is_err());
     }
 
     #[test]

@@ -36,6 +36,8 @@
 //! | `due_jobid_job` | due time (i64 with the sign bit flipped, so that negative times sort first), u64 job id | `Job` |
 //! | `jobid_due` | u64 job id | raw: the job's 16-byte key in `due_jobid_job` |
 //! | `outboxid_outbound` | u64 outbox id | `Outbound` |
+//! | `lane_outboxid` | lane (`chat:telegram:42`, or `staff` for tickets' threads and the staff space), 0x00, u64 outbox id | raw: u64 ticket id of an entry to a ticket's thread, else empty (index of `outbox_in`, module `outbox`) |
+//! | `outboxid_deadletter` | u64 outbox id | `DeadLetter` (module `outbox`) |
 //! | `channelkey_state` | a channel's key (`telegram:topic:5`) | raw UTF-8: the channel's state (a topic id and name) |
 //! | `pending_commit` | `pending` | raw: the writes of the latest commit (module `journal`); absent, or kept when anchored on a ticket |
 //!
@@ -68,6 +70,7 @@ mod error;
 mod group;
 mod journal;
 mod keys;
+mod outbox;
 mod release;
 mod schema;
 
@@ -77,10 +80,11 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use sled::{Db, Tree};
 use switchboard_desk::store::{check_roster, check_versions};
-use switchboard_desk::{Committed, Job, JobId, OutboxId, Roster, Store, StoreError, Transition};
+use switchboard_desk::{
+    Committed, DeadLetter, Job, JobId, Lane, OutboxId, Roster, Store, StoreError, Transition,
+};
 use switchboard_domain::{
-    Agent, ChatId, Customer, Message, Outbound, PartyId, Ticket, TicketId, TicketStatus, Timestamp,
-    UpdateKey,
+    Agent, ChatId, Customer, Message, PartyId, Ticket, TicketId, TicketStatus, Timestamp, UpdateKey,
 };
 
 pub use group::{Durable, GroupCommit};
@@ -90,6 +94,7 @@ use cache::Cache;
 use error::from_sled;
 use journal::Write;
 use keys::{decode, encode};
+use outbox::{Entries, Res};
 use release::Release;
 
 /// The desk's [`Store`] on sled (see the crate docs for the trees).
@@ -111,6 +116,9 @@ pub struct SledStore {
     jobs: Tree,
     job_due: Tree,
     outbox: Tree,
+    /// `lane_outboxid` and `outboxid_deadletter` (module `outbox`).
+    lanes: Tree,
+    dead: Tree,
     /// Channels' own state ([`Store::channel_state`]); written outside commits.
     channel: Tree,
     /// The journal of the commit being applied (see the `journal` module).
@@ -168,7 +176,9 @@ mod tree {
     pub(crate) const JOBS: u8 = 9;
     pub(crate) const JOB_DUE: u8 = 10;
     pub(crate) const OUTBOX: u8 = 11;
-    pub(crate) const COUNT: usize = 12;
+    pub(crate) const LANES: u8 = 12;
+    pub(crate) const DEAD: u8 = 13;
+    pub(crate) const COUNT: usize = 14;
 }
 
 /// The part of a stored ticket a commit checks (the rest of the record is skipped).
@@ -267,6 +277,8 @@ impl SledStore {
             jobs: tree(keys::JOBS)?,
             job_due: tree(keys::JOB_DUE)?,
             outbox: tree(keys::OUTBOX)?,
+            lanes: tree(keys::LANE)?,
+            dead: tree(keys::DEAD)?,
             channel: tree(keys::CHANNEL)?,
             pending: tree(keys::PENDING)?,
             commit: Mutex::new(Counters {
@@ -296,6 +308,8 @@ impl SledStore {
             &store.jobs,
             &store.job_due,
             &store.outbox,
+            &store.lanes,
+            &store.dead,
             &store.channel,
             &store.pending,
         ];
@@ -360,6 +374,8 @@ impl SledStore {
             tree::LINKS => &self.links,
             tree::JOBS => &self.jobs,
             tree::JOB_DUE => &self.job_due,
+            tree::LANES => &self.lanes,
+            tree::DEAD => &self.dead,
             // `journal::decode` refuses indexes from COUNT on.
             _ => &self.outbox,
         }
@@ -513,6 +529,8 @@ impl SledStore {
         for o in &t.outbound {
             let id = OutboxId(next());
             w.push(put(tree::OUTBOX, keys::id(id.0), encode(o)?));
+            let (lane, ticket) = keys::lane(&o.to, id);
+            w.push(put(tree::LANES, lane, ticket));
             committed.outbox.push(id);
         }
         let mut reserved = counters.reserved;
@@ -761,22 +779,27 @@ impl Store for SledStore {
         }
     }
 
-    fn outbox(&self, limit: usize) -> Result<Vec<(OutboxId, Outbound)>, StoreError> {
-        let _view = self.read();
-        self.outbox
-            .iter()
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv.map_err(from_sled)?;
-                let id = OutboxId(keys::u64_from(keys::OUTBOX, &k)?);
-                Ok((id, decode(keys::OUTBOX, &v)?))
-            })
-            .collect()
+    // The outbox (past a cursor, by lane) and dead letters: module `outbox`.
+    fn outbox(&self, limit: usize) -> Entries {
+        self.entries_after(None, limit)
     }
-
-    fn ack_outbox(&self, id: OutboxId) -> Result<(), StoreError> {
-        self.outbox.remove(keys::id(id.0)).map_err(from_sled)?;
-        Ok(())
+    fn ack_outbox(&self, id: OutboxId) -> Res<()> {
+        self.ack_entry(id)
+    }
+    fn outbox_after(&self, after: Option<OutboxId>, limit: usize) -> Entries {
+        self.entries_after(after, limit)
+    }
+    fn outbox_in(&self, l: &Lane, a: Option<OutboxId>, u: OutboxId, n: usize) -> Entries {
+        self.entries_in(l, a, u, n)
+    }
+    fn dead_letter(&self, id: OutboxId, why: &str, n: u32, at: Timestamp) -> Res<bool> {
+        self.bury(id, why, n, at)
+    }
+    fn dead_letters(&self, limit: usize) -> Res<Vec<(OutboxId, DeadLetter)>> {
+        self.buried(limit)
+    }
+    fn retry_dead_letter(&self, id: OutboxId) -> Res<Option<OutboxId>> {
+        self.unbury(id)
     }
 
     fn roster(&self) -> Result<Roster, StoreError> {

@@ -15,7 +15,10 @@ use crate::keys;
 ///
 /// 2 added the `pending_commit` journal: a binary of version 1 would not complete a commit
 /// that a crash interrupted, so it must not open such a store.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3 added the outbox's lane index (`lane_outboxid`, built from the outbox by the step) and
+/// dead letters (`outboxid_deadletter`): a binary of version 2 would leave new entries out
+/// of the index and journal entries it cannot read.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Reads the stamped version, if any.
 pub(crate) fn read(meta: &Tree) -> Result<Option<u32>, StoreError> {
@@ -67,16 +70,37 @@ pub(crate) fn prepare(db: &Db, meta: &Tree, data: &[&Tree]) -> Result<(), StoreE
 
 /// Migrates from `from` to `from + 1`. Each step must be safe to run again if the process
 /// dies before the new version is stamped.
-fn step(_db: &Db, from: u32) -> Result<(), StoreError> {
+fn step(db: &Db, from: u32) -> Result<(), StoreError> {
     match from {
         // Version 0 is a store from before versions were stamped: same layout as 1.
         0 => Ok(()),
         // 1 -> 2: the `pending_commit` tree starts empty; sled creates it when opened.
         1 => Ok(()),
+        // 2 -> 3: index every outbox entry by lane (writing a key twice is harmless, so the
+        // step may run again); `outboxid_deadletter` starts empty.
+        2 => index_lanes(db),
         _ => Err(StoreError::Corrupt(format!(
             "no migration from schema version {from}"
         ))),
     }
+}
+
+/// Writes the `lane_outboxid` key of every outbox entry.
+fn index_lanes(db: &Db) -> Result<(), StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        to: switchboard_domain::Destination,
+    }
+    let outbox = db.open_tree(keys::OUTBOX).map_err(from_sled)?;
+    let lanes = db.open_tree(keys::LANE).map_err(from_sled)?;
+    for kv in outbox.iter() {
+        let (k, v) = kv.map_err(from_sled)?;
+        let id = switchboard_desk::OutboxId(keys::u64_from(keys::OUTBOX, &k)?);
+        let head: Head = keys::decode(keys::OUTBOX, &v)?;
+        let (key, value) = keys::lane(&head.to, id);
+        lanes.insert(key, value).map_err(from_sled)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -128,6 +152,43 @@ mod tests {
         assert_eq!(store.ticket(TicketId(1)).unwrap().unwrap().version, 1);
         assert_eq!(store.outbox(10).unwrap().len(), 1);
         assert_eq!(store.last_ticket_id().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_version_2_store_gets_its_outbox_indexed_by_lane() {
+        use switchboard_desk::Lane;
+        use switchboard_domain::Destination;
+        let dir = tempfile::tempdir().unwrap();
+        let mut card = outbound("card");
+        card.to = Destination::Ticket {
+            ticket: TicketId(4),
+        };
+        let c = {
+            let store = SledStore::open(dir.path()).unwrap();
+            let c = store
+                .commit(&Transition {
+                    outbound: vec![outbound("hello"), card],
+                    ..Default::default()
+                })
+                .unwrap();
+            store.flush().unwrap();
+            c
+        };
+        // What version 2 left: the outbox, no lane index.
+        {
+            let db = sled::open(dir.path()).unwrap();
+            db.drop_tree(keys::LANE).unwrap();
+            stamp(&db.open_tree(keys::META).unwrap(), 2).unwrap();
+            db.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let last = c.outbox[1];
+        let staff = store.outbox_in(&Lane::Staff, None, last, 10).unwrap();
+        assert_eq!(staff.len(), 1);
+        assert_eq!(staff[0].1.text, "card");
+        let chat = Lane::Chat(switchboard_desk::contract::chat("c1"));
+        assert_eq!(store.outbox_in(&chat, None, last, 10).unwrap().len(), 1);
     }
 
     #[test]

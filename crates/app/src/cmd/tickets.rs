@@ -1,4 +1,4 @@
-//! `switchboard tickets list|show`: reads tickets from the store, or from the running
+//! `switchboard tickets list|show|dead-letters`: reads tickets (and dead letters) from the store, or from the running
 //! service's admin endpoint when the service holds the store ([`crate::tickets`]).
 
 use std::io::Write;
@@ -30,6 +30,13 @@ pub fn run(
         TicketsCommand::Show { id, json, data } => {
             let source = tickets::open(&data_dir(&settings, data.data.as_deref()), listen)?;
             tickets::show(&source, id, *json, out, err)
+        }
+        TicketsCommand::DeadLetters { retry, json, data } => {
+            let source = tickets::open(&data_dir(&settings, data.data.as_deref()), listen)?;
+            match retry {
+                Some(which) => tickets::retry_dead_letters(&source, which, out, err),
+                None => tickets::dead_letters(&source, *json, out),
+            }
         }
     }
 }
