@@ -138,12 +138,6 @@ async fn a_global_429_holds_every_route_until_it_has_passed() {
     );
     sent(&fake, "ann's acknowledgement", in_channel(ann_dm, "T-1")).await;
     sent(&fake, "ann's card", in_channel(STAFF_CHANNEL_ID, "T-1")).await;
-    // The registration was tried again after the pause, and went through.
-    let registered = calls_where(&fake, 2, |c| {
-        c.method == "PUT" && c.path.ends_with("/commands") && c.status == 200
-    })
-    .await;
-    assert!(registered.iter().all(|c| c.at > limited.at));
     let during: Vec<Call> = calls_between(&fake, limited.at, limited.at + asked - TOLERANCE)
         .into_iter()
         .filter(bound_by_global)
@@ -156,6 +150,12 @@ async fn a_global_429_holds_every_route_until_it_has_passed() {
             .map(|c| (&c.method, &c.path, c.at - limited.at, c.status))
             .collect::<Vec<_>>()
     );
+    // The registration was tried again after the pause, and went through.
+    let registered = calls_where(&fake, 2, |c| {
+        c.method == "PUT" && c.path.ends_with("/commands") && c.status == 200
+    })
+    .await;
+    assert!(registered.iter().all(|c| c.at > limited.at));
     assert_eq!(
         fake.calls().iter().filter(|c| c.status == 429).count(),
         1,
