@@ -113,6 +113,17 @@ pub struct Rest {
     patient: bool,
 }
 
+/// The `Authorization` header for a bot token (a `Bot `/`Bearer ` prefix is kept, as
+/// serenity does).
+fn authorization(token: &str) -> String {
+    let token = token.trim();
+    if token.starts_with("Bot ") || token.starts_with("Bearer ") {
+        token.to_string()
+    } else {
+        format!("Bot {token}")
+    }
+}
+
 /// A builder's JSON as a request body.
 fn json(body: &impl Serialize) -> Result<Option<Vec<u8>>, RestError> {
     Ok(Some(serde_json::to_vec(body)?))
@@ -130,7 +141,7 @@ impl Rest {
         Ok(Rest {
             inner: Arc::new(Inner {
                 client,
-                auth: Secret::new(format!("Bot {}", token.expose().trim())),
+                auth: Secret::new(authorization(token.expose())),
                 proxy,
                 limiter: Limiter::new(),
                 application: AtomicU64::new(0),
@@ -524,5 +535,25 @@ impl Rest {
             .body(json(&commands)?),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_sent_as_a_bot_token_and_tests_go_to_their_own_address() {
+        assert_eq!(authorization(" a.b.c\n"), "Bot a.b.c");
+        assert_eq!(authorization("Bot a.b.c"), "Bot a.b.c");
+        let fake = DiscordConfig {
+            api_url: "http://127.0.0.1:9/".into(),
+            ..DiscordConfig::default()
+        };
+        let rest = Rest::new(&fake, &Secret::new("a.b.c")).expect("a client");
+        assert_eq!(rest.inner.proxy.as_deref(), Some("http://127.0.0.1:9"));
+        assert!(!rest.patient && rest.patient().patient);
+        let real = Rest::new(&DiscordConfig::default(), &Secret::new("a.b.c")).expect("a client");
+        assert_eq!(real.inner.proxy, None);
     }
 }

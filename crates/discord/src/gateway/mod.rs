@@ -293,7 +293,8 @@ impl Shared {
     /// private thread (a failure is logged: the message stays).
     pub(crate) async fn delete_public(&self, message: u64) {
         let support = self.cfg().support_channel_id;
-        if let Err(e) = (self.discord.sender.http())
+        let http = self.discord.sender.http();
+        if let Err(e) = http
             .delete_message(ChannelId::new(support), MessageId::new(message))
             .await
         {
