@@ -217,6 +217,10 @@ pub struct Permit {
     key: Key,
 }
 
+/// Buckets kept before the idle ones are dropped (every channel, thread and interaction
+/// has its own: without pruning the map would grow for as long as the service runs).
+const PRUNE_AT: usize = 1024;
+
 #[derive(Debug, Default)]
 struct State {
     /// No request bound by the global limit goes before this.
@@ -227,6 +231,9 @@ struct State {
     /// Route template -> the bucket name Discord gave it.
     names: HashMap<String, String>,
     buckets: HashMap<Key, Bucket>,
+    /// The size at which idle buckets are dropped next ([`PRUNE_AT`], or twice what was
+    /// still in use at the last pruning).
+    prune_at: usize,
 }
 
 impl State {
@@ -237,6 +244,18 @@ impl State {
             .cloned()
             .unwrap_or_else(|| route.template.clone());
         (name, route.major.clone())
+    }
+
+    /// Drops the buckets that hold nothing back at `now` (none in flight, no window
+    /// running): forgetting one costs at most what a new bucket costs, one answer to
+    /// learn it again.
+    fn prune(&mut self, now: Instant) {
+        if self.buckets.len() < self.prune_at.max(PRUNE_AT) {
+            return;
+        }
+        self.buckets
+            .retain(|_, b| b.in_flight > 0 || b.reset_at.is_some_and(|at| at > now));
+        self.prune_at = (2 * self.buckets.len()).max(PRUNE_AT);
     }
 
     /// Frees the permit's place among the requests in flight.
@@ -285,6 +304,7 @@ impl Limiter {
                 return Err((*oldest + GLOBAL_WINDOW).saturating_duration_since(now));
             }
         }
+        st.prune(now);
         let key = st.key(route);
         let bucket = st.buckets.entry(key.clone()).or_default();
         if let Some(wait) = bucket.wait(now) {
@@ -547,6 +567,31 @@ mod tests {
         let cb = Route::of("POST", "/api/v10/interactions/1/t/callback");
         lim.failed(lim.try_take(&cb, t0 + S).expect("interactions are exempt"));
         lim.failed(lim.try_take(&post(3), t0 + 5 * S).expect("after the pause"));
+    }
+
+    #[test]
+    fn idle_buckets_are_forgotten_and_busy_ones_kept() {
+        let lim = Limiter::new();
+        let t0 = Instant::now();
+        let empty = Observed {
+            remaining: Some(0),
+            reset_after: Some(10 * S),
+            ..Observed::default()
+        };
+        let p = lim.try_take(&post(0), t0).unwrap();
+        lim.done(p, &post(0), &empty, t0);
+        let cb = |i: usize| Route::of("POST", &format!("/api/v10/interactions/{i}/t/callback"));
+        for i in 0..3 * PRUNE_AT {
+            let p = lim.try_take(&cb(i), t0).unwrap();
+            lim.done(p, &cb(i), &Observed::default(), t0);
+        }
+        let kept = lock(&lim.state).buckets.len();
+        assert!(kept <= 2 * PRUNE_AT, "{kept} buckets kept");
+        assert_eq!(
+            lim.try_take(&post(0), t0 + S).unwrap_err(),
+            9 * S,
+            "a bucket still waiting is not forgotten"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! - an injected 429 ([`DiscordFault::RateLimited`](crate::discord::DiscordFault)) holds
 //!   its bucket (or, global, everything) for the time it announces, as Discord would.
 //!
-//! Requests refused here do not count against any limit.
+//! A request refused for a limit does not count against it.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
@@ -28,6 +28,8 @@ use crate::discord::types::{RateLimits, RouteLimit};
 
 /// The span the global limit is counted over.
 const SECOND: Duration = Duration::from_secs(1);
+/// Windows kept before the ended ones are dropped.
+const PRUNE_AT: usize = 4096;
 
 /// Which bucket a request counts against.
 struct RouteOf {
@@ -183,6 +185,13 @@ impl Limits {
             }
         }
         let limit = Self::limit_of(cfg, &route);
+        if self.windows.len() >= PRUNE_AT {
+            // Windows that ended long ago hold nothing: a long load run stays flat.
+            let longest = cfg.message_create.per.max(cfg.other_routes.per);
+            self.windows.retain(|_, w| {
+                now.duration_since(w.start) < longest || w.held_until.is_some_and(|u| u > now)
+            });
+        }
         let name = bucket_name(&route.template);
         let w = self
             .windows
