@@ -201,6 +201,9 @@ impl Bucket {
             // Used up since the refill, and no answer yet says when the window ends:
             // wait for one.
             (Some(0), None) if self.in_flight > 0 => Some(ANSWER_POLL),
+            // A bucket not known yet (Discord's limits are not hard coded, and may be 1):
+            // one request at a time until an answer tells.
+            (None, _) if self.in_flight > 0 => Some(ANSWER_POLL),
             _ => None,
         }
     }
@@ -211,10 +214,22 @@ impl Bucket {
 type Key = (String, String);
 
 /// Leave to send one request, from [`Limiter::try_take`]; hand it back with the answer.
+/// Dropped without an answer (the call was given up, its future dropped), it frees its
+/// place among the requests in flight by itself.
 #[derive(Debug)]
 #[must_use]
-pub struct Permit {
-    key: Key,
+pub struct Permit<'a> {
+    /// `None` once handed back.
+    key: Option<Key>,
+    limiter: &'a Limiter,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            lock(&self.limiter.state).release(&key);
+        }
+    }
 }
 
 /// Buckets kept before the idle ones are dropped (every channel, thread and interaction
@@ -258,9 +273,9 @@ impl State {
         self.prune_at = (2 * self.buckets.len()).max(PRUNE_AT);
     }
 
-    /// Frees the permit's place among the requests in flight.
-    fn release(&mut self, permit: &Permit) {
-        if let Some(b) = self.buckets.get_mut(&permit.key) {
+    /// Frees a permit's place among the requests in flight of bucket `key`.
+    fn release(&mut self, key: &Key) {
+        if let Some(b) = self.buckets.get_mut(key) {
             b.in_flight = b.in_flight.saturating_sub(1);
         }
     }
@@ -282,7 +297,7 @@ impl Limiter {
     /// Leave for a request on `route` at `now`, counted at once; or how long to wait
     /// before asking again (a global pause, the bucket empty until its refill, or
     /// [`GLOBAL_PER_SECOND`] requests within the last [`GLOBAL_WINDOW`]).
-    pub fn try_take(&self, route: &Route, now: Instant) -> Result<Permit, Duration> {
+    pub fn try_take(&self, route: &Route, now: Instant) -> Result<Permit<'_>, Duration> {
         let mut st = lock(&self.state);
         if route.global {
             if let Some(until) = st.global_until {
@@ -315,14 +330,20 @@ impl Limiter {
         if route.global {
             st.sent.push_back(now);
         }
-        Ok(Permit { key })
+        Ok(Permit {
+            key: Some(key),
+            limiter: self,
+        })
     }
 
     /// An answer other than 429 came at `now`: the bucket is as its headers say (less
     /// the requests still in flight, which the answer did not count yet).
-    pub fn done(&self, permit: Permit, route: &Route, seen: &Observed, now: Instant) {
+    pub fn done(&self, mut permit: Permit<'_>, route: &Route, seen: &Observed, now: Instant) {
+        let key = permit.key.take();
         let mut st = lock(&self.state);
-        st.release(&permit);
+        if let Some(key) = key {
+            st.release(&key);
+        }
         Self::learn(&mut st, route, seen, now);
     }
 
@@ -347,14 +368,17 @@ impl Limiter {
     /// global limit) waits `limited.retry_after` from now.
     pub fn limited(
         &self,
-        permit: Permit,
+        mut permit: Permit<'_>,
         route: &Route,
         seen: &Observed,
         limited: &Limited,
         now: Instant,
     ) {
+        let key = permit.key.take();
         let mut st = lock(&self.state);
-        st.release(&permit);
+        if let Some(key) = key {
+            st.release(&key);
+        }
         let until = now + limited.retry_after;
         if limited.global {
             st.global_until = Some(st.global_until.map_or(until, |u| u.max(until)));
@@ -368,8 +392,8 @@ impl Limiter {
     }
 
     /// The request got no answer (the network failed): its place is freed.
-    pub fn failed(&self, permit: Permit) {
-        lock(&self.state).release(&permit);
+    pub fn failed(&self, permit: Permit<'_>) {
+        drop(permit);
     }
 }
 
@@ -567,6 +591,29 @@ mod tests {
         let cb = Route::of("POST", "/api/v10/interactions/1/t/callback");
         lim.failed(lim.try_take(&cb, t0 + S).expect("interactions are exempt"));
         lim.failed(lim.try_take(&post(3), t0 + 5 * S).expect("after the pause"));
+    }
+
+    #[test]
+    fn an_unknown_bucket_lets_one_request_go_until_an_answer_tells_its_limit() {
+        let lim = Limiter::new();
+        let t0 = Instant::now();
+        let first = lim.try_take(&post(1), t0).unwrap();
+        assert_eq!(lim.try_take(&post(1), t0).unwrap_err(), ANSWER_POLL);
+        let seen = Observed::from_headers(headers(&[
+            ("x-ratelimit-limit", "5"),
+            ("x-ratelimit-remaining", "4"),
+            ("x-ratelimit-reset-after", "5"),
+        ]));
+        lim.done(first, &post(1), &seen, t0);
+        let more: Vec<Permit<'_>> = (0..4)
+            .map(|_| lim.try_take(&post(1), t0).unwrap())
+            .collect();
+        assert!(lim.try_take(&post(1), t0).is_err(), "four were left");
+        drop(more);
+        // A request given up (its permit dropped) frees its place.
+        let lim = Limiter::new();
+        drop(lim.try_take(&post(1), t0).unwrap());
+        lim.failed(lim.try_take(&post(1), t0).expect("the first was given up"));
     }
 
     #[test]

@@ -166,7 +166,7 @@ impl Rest {
     }
 
     /// Waits until the limiter lets `route` go (at most [`MAX_INLINE_WAIT`] in all).
-    async fn take(&self, route: &Route) -> Result<Permit, RestError> {
+    async fn take(&self, route: &Route) -> Result<Permit<'_>, RestError> {
         let mut stop = self.inner.stop.subscribe();
         let start = Instant::now();
         loop {
