@@ -17,18 +17,18 @@ use switchboard_testkit::discord::{
 };
 use tokio::sync::watch;
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 const TG_STAFF: i64 = -1_001_234_567_890;
 
 /// A running service.
-struct Service {
-    store: Arc<SledStore>,
+pub(crate) struct Service {
+    pub(crate) store: Arc<SledStore>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl Service {
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let _ = self.shutdown.send(true);
         let r = tokio::time::timeout(Duration::from_secs(30), self.task)
             .await
@@ -41,7 +41,7 @@ impl Service {
 
 /// The `[discord]` section for the fake, with the staff space on Discord unless
 /// `staff_here` is false.
-fn discord_section(fake: &FakeDiscord, staff_here: bool, support: bool) -> String {
+pub(crate) fn discord_section(fake: &FakeDiscord, staff_here: bool, support: bool) -> String {
     format!(
         r#"
 [discord]
@@ -59,7 +59,7 @@ support_channel_id = {support}
     )
 }
 
-fn write_config(dir: &Path, fake: &FakeDiscord, body: &str) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, fake: &FakeDiscord, body: &str) -> PathBuf {
     std::fs::write(dir.join("discord-token"), fake.token()).unwrap();
     let path = dir.join("switchboard.toml");
     std::fs::write(
@@ -70,7 +70,7 @@ fn write_config(dir: &Path, fake: &FakeDiscord, body: &str) -> PathBuf {
     path
 }
 
-async fn start(dir: &Path, config: &Path) -> Service {
+pub(crate) async fn start(dir: &Path, config: &Path) -> Service {
     let settings = Settings::load(Some(config), None).unwrap_or_else(|d| panic!("{d:?}"));
     let data = dir.join("data");
     let store = Arc::new(SledStore::open(&data).unwrap());
@@ -88,7 +88,7 @@ async fn start(dir: &Path, config: &Path) -> Service {
 }
 
 /// A message's text: its content and its embeds' descriptions.
-fn text(s: &Sent) -> String {
+pub(crate) fn text(s: &Sent) -> String {
     let mut t = s.content.clone();
     for e in s.embeds.as_array().into_iter().flatten() {
         if let Some(d) = e["description"].as_str() {
@@ -103,7 +103,7 @@ fn text(s: &Sent) -> String {
     t
 }
 
-async fn sent(fake: &FakeDiscord, what: &str, pred: impl Fn(&Sent) -> bool) -> Sent {
+pub(crate) async fn sent(fake: &FakeDiscord, what: &str, pred: impl Fn(&Sent) -> bool) -> Sent {
     match fake.wait_sent(WAIT, pred).await {
         Some(s) => s,
         None => panic!(
@@ -116,7 +116,7 @@ async fn sent(fake: &FakeDiscord, what: &str, pred: impl Fn(&Sent) -> bool) -> S
     }
 }
 
-fn in_channel(channel: u64, needle: &'static str) -> impl Fn(&Sent) -> bool {
+pub(crate) fn in_channel(channel: u64, needle: &'static str) -> impl Fn(&Sent) -> bool {
     move |s: &Sent| s.channel_id == channel && text(s).contains(needle)
 }
 

@@ -8,6 +8,8 @@
 //!   digests, each ticket with a working Claim button.
 //! - `discord`: the Discord channel (the service runtime with the real serenity client)
 //!   against the fake Discord of crates/testkit, and a mixed set-up with the fake Telegram.
+//! - `discord_limits`: Discord's rate limits against the fake: a 429's own wait, a global
+//!   pause for every route, an empty bucket holding its route only.
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
 //!   acknowledged is lost or doubled.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
@@ -29,6 +31,7 @@ mod cli;
 mod crash;
 mod digest;
 mod discord;
+mod discord_limits;
 mod lifecycle;
 mod race;
 mod reload;

@@ -12,6 +12,7 @@ use crate::commands::default_descriptions;
 use crate::config::{self, DiscordConfig};
 use crate::error::{StartError, WhoamiError};
 use crate::markdown::truncate;
+use crate::rest::Rest;
 use crate::send::Sender;
 
 /// The sentences the adapter itself shows (the app takes them from prompts/).
@@ -51,7 +52,8 @@ pub struct Discord {
     pub(crate) sender: Sender,
 }
 
-/// An HTTP client for `cfg`: Discord itself with serenity's rate limiter, or (tests) any
+/// serenity's HTTP client for `cfg`, for the gateway client's own few calls at start
+/// (ours go through `rest`): Discord itself with serenity's rate limiter, or (tests) any
 /// other address as a proxy, which serenity honours only with its rate limiter off.
 pub(crate) fn http_for(cfg: &DiscordConfig, token: &Secret) -> Http {
     let b = HttpBuilder::new(token.expose());
@@ -83,9 +85,9 @@ impl Discord {
                 default: config::DEFAULT_API_URL,
             });
         }
-        let http = Arc::new(http_for(&cfg, token));
+        let rest = Rest::new(&cfg, token)?;
         Ok(Discord {
-            sender: Sender::new(http, cfg.clone(), store),
+            sender: Sender::new(rest, cfg.clone(), store),
             cfg,
             token: token.clone(),
             texts,

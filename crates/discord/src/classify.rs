@@ -1,39 +1,41 @@
-//! Discord's answers sorted by what can be done about them: a serenity error becomes the
-//! domain's [`DeliveryError`] ([`classify`]) by HTTP status and Discord's JSON error code,
+//! Discord's answers sorted by what can be done about them: a REST call's error becomes the
+//! domain's [`DeliveryError`] ([`classify`]): a 429 waits Discord's own `retry_after`, the
+//! rest goes by HTTP status and Discord's JSON error code,
 //! telling apart what waits for an admin (a refused token, a lost permission in the staff
 //! space: kept in the outbox) from what no retry can fix (a customer's closed DMs); and what
 //! a failed call means for a thread (`thread_trouble`).
 
-use std::time::Duration;
-
 use serenity::http::HttpError;
 use switchboard_domain::DeliveryError;
 
-/// How long to wait after a 429 when Discord's `retry_after` is not known (serenity does
-/// not hand the 429 body on; in production its rate limiter waits by itself first).
-pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+use crate::ratelimit::DEFAULT_RETRY_AFTER;
+use crate::rest::RestError;
 
 /// Why a send stopped inside the adapter.
 pub(crate) enum Fail {
-    /// Discord (or the network) said no (boxed: serenity's error is large).
-    Api(Box<serenity::Error>),
+    /// Discord (or the network) said no, or asked to wait (boxed: it is large).
+    Api(Box<RestError>),
     /// The service is shutting down.
     Stopped,
 }
 
-impl From<serenity::Error> for Fail {
-    fn from(e: serenity::Error) -> Fail {
+impl From<RestError> for Fail {
+    fn from(e: RestError) -> Fail {
         Fail::Api(Box::new(e))
     }
 }
 
 /// The HTTP status and Discord's JSON error code of a failed call.
-pub(crate) fn status_of(e: &serenity::Error) -> Option<(u16, isize)> {
+pub(crate) fn status_of(e: &RestError) -> Option<(u16, isize)> {
     match e {
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
-            Some((r.status_code.as_u16(), r.error.code))
-        }
-        _ => None,
+        RestError::Api(e) => match &**e {
+            serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+                Some((r.status_code.as_u16(), r.error.code))
+            }
+            _ => None,
+        },
+        RestError::RateLimited { .. } => Some((429, 0)),
+        RestError::Stopped => None,
     }
 }
 
@@ -78,9 +80,19 @@ fn missing_permission(code: isize, method: &str, url: &str) -> &'static str {
     }
 }
 
-/// Sorts a serenity error into what the dispatcher does about it; `staff`: the message
-/// goes to the staff space (a ticket's thread or the staff channel), not to a customer.
-pub fn classify(e: &serenity::Error, staff: bool) -> DeliveryError {
+/// Sorts a REST call's error into what the dispatcher does about it: a 429 waits as long
+/// as Discord asked; `staff`: the message goes to the staff space (a ticket's thread or
+/// the staff channel), not to a customer.
+pub fn classify(e: &RestError, staff: bool) -> DeliveryError {
+    match e {
+        RestError::RateLimited { retry_after, .. } => DeliveryError::RetryAfter(*retry_after),
+        RestError::Stopped => DeliveryError::Stopped,
+        RestError::Api(e) => classify_api(e, staff),
+    }
+}
+
+/// [`classify`] for serenity's errors.
+fn classify_api(e: &serenity::Error, staff: bool) -> DeliveryError {
     match e {
         serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
             let status = r.status_code.as_u16();
@@ -89,6 +101,7 @@ pub fn classify(e: &serenity::Error, staff: bool) -> DeliveryError {
                 r.error.code, r.error.message, r.method, r.url
             );
             match verdict(status, staff) {
+                // A 429 comes as `RestError::RateLimited` with its time; this one did not.
                 Verdict::Wait => DeliveryError::RetryAfter(DEFAULT_RETRY_AFTER),
                 Verdict::Later => {
                     DeliveryError::Transient(format!("{status}: {}", r.error.message))
@@ -140,7 +153,7 @@ pub(crate) enum ThreadTrouble {
 }
 
 /// What a failed call means for the thread it was sent to, if anything.
-pub(crate) fn thread_trouble(e: &serenity::Error) -> Option<ThreadTrouble> {
+pub(crate) fn thread_trouble(e: &RestError) -> Option<ThreadTrouble> {
     match status_of(e)? {
         (_, 50083) => Some(ThreadTrouble::Archived),
         (404, _) | (_, 10003) => Some(ThreadTrouble::Gone),
@@ -151,6 +164,20 @@ pub(crate) fn thread_trouble(e: &serenity::Error) -> Option<ThreadTrouble> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_429_waits_what_discord_asked() {
+        let e = RestError::RateLimited {
+            retry_after: std::time::Duration::from_millis(5250),
+            global: false,
+            route: "POST channels/{}/messages (1)".into(),
+        };
+        assert_eq!(
+            classify(&e, false),
+            DeliveryError::RetryAfter(std::time::Duration::from_millis(5250))
+        );
+        assert_eq!(classify(&RestError::Stopped, true), DeliveryError::Stopped);
+    }
 
     #[test]
     fn refusals_are_sorted_by_who_can_fix_them() {

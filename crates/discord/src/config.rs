@@ -13,9 +13,9 @@ pub struct DiscordConfig {
     /// Run the Discord channel (`switchboard run`). The token comes from the
     /// `DISCORD_TOKEN` environment variable or `token_file`, never from this file.
     pub enabled: bool,
-    /// Discord's address. Tests point it at the fake server; anything but the default
-    /// sends REST through it with serenity's rate limiter off (serenity honours a proxy
-    /// only then), so production keeps the default.
+    /// Discord's address. Tests point it at the fake server (or a proxy); REST calls go
+    /// there through the adapter's own rate limiter either way (`rest`), so production
+    /// keeps the default.
     pub api_url: String,
     /// The guild (server) the bot serves: its staff channel, role and support channel.
     pub guild_id: u64,
@@ -101,8 +101,8 @@ impl DiscordConfig {
         self.staff_channel_id != 0
     }
 
-    /// Whether `api_url` is Discord's own (REST keeps serenity's rate limiter and no
-    /// proxy).
+    /// Whether `api_url` is Discord's own (requests go to `https://discord.com` as
+    /// serenity builds them, with no address swapped in).
     pub fn is_default_api(&self) -> bool {
         self.api_url.trim_end_matches('/') == DEFAULT_API_URL
     }

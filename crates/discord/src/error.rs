@@ -32,6 +32,9 @@ pub enum StartError {
         /// Discord's own address, the default.
         default: &'static str,
     },
+    /// The HTTP client could not be made (no TLS backend).
+    #[error("cannot make the HTTP client for Discord: {0}")]
+    Client(String),
 }
 
 /// Why `GET /users/@me` did not name the bot.

@@ -9,7 +9,11 @@
 //! - [`keys`]: the keys of the adapter's channel state, the platform references that point
 //!   at tickets, and how stored values are written.
 //! - [`markdown`]: Discord markdown escaped, text cut to Discord's limits, pings defused.
-//! - [`classify`]: serenity's errors sorted into the domain's [`DeliveryError`].
+//! - [`ratelimit`]: Discord's rate limits (buckets per route and resource, 429s, the
+//!   global limit), kept on our side so that the bot waits instead of being refused.
+//! - [`rest`]: every REST call, sent through the rate limiter.
+//! - [`classify`]: REST errors sorted into the domain's [`DeliveryError`] (a 429 waits
+//!   Discord's own `retry_after`).
 //! - [`commands`]: the slash commands, their descriptions and definitions.
 //! - [`parse`]: gateway events and interactions -> [`switchboard_domain::Inbound`], pure
 //!   functions; staff are members with the configured role writing in the staff space,
@@ -37,6 +41,8 @@ pub mod gateway;
 pub mod keys;
 pub mod markdown;
 pub mod parse;
+pub mod ratelimit;
+pub mod rest;
 pub mod send;
 
 pub use channel::{Discord, Texts};

@@ -626,7 +626,14 @@ async fn injected_429_and_5xx_reach_the_caller() {
     assert_eq!(call.status, 429);
     assert_eq!(call.body["content"], "first try");
 
-    // The retry goes through.
+    // As on Discord, the bucket stays limited for the time announced: a retry
+    // at once is refused again; once the time has passed it goes through.
+    let err = channel
+        .say(&http, "too soon")
+        .await
+        .expect_err("still limited");
+    assert_eq!(discord_error(err).0, 429);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     channel.say(&http, "second try").await.expect("retry works");
     assert_eq!(fake.sent_to(SUPPORT_CHANNEL_ID).len(), 1);
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use serenity::all::{ChannelId, GetMessages, GuildId, MessageId, PartialMember, UserId};
+use serenity::all::{ChannelId, GuildId, MessageId, PartialMember, UserId};
 use switchboard_domain::{Platform, TicketStatus, Timestamp};
 
 use super::{Job, Shared};
@@ -118,11 +118,8 @@ impl Shared {
             // Page by page, oldest first, until a short page (at most 50 pages).
             let mut after = after.max(1);
             for _ in 0..50 {
-                let page = ChannelId::new(ch)
-                    .messages(
-                        &http,
-                        GetMessages::new().after(MessageId::new(after)).limit(limit),
-                    )
+                let page = http
+                    .get_messages(ChannelId::new(ch), MessageId::new(after), limit)
                     .await;
                 let mut page = match page {
                     Ok(p) => p,

@@ -29,11 +29,13 @@ impl Shared {
         // `commands` puts `/ticket` first.
         let mut global = commands(cfg, &self.discord.descriptions);
         let guild = global.split_off(1);
-        if let Err(e) = serenity::all::Command::set_global_commands(&http, global).await {
+        if let Err(e) = http.set_global_commands(&global).await {
             tracing::warn!(error = %e, "could not register /ticket (typing a message still works)");
         }
         if cfg.guild_id != 0
-            && let Err(e) = GuildId::new(cfg.guild_id).set_commands(&http, guild).await
+            && let Err(e) = http
+                .set_guild_commands(GuildId::new(cfg.guild_id), &guild)
+                .await
         {
             tracing::warn!(error = %e, "could not register the staff commands (typed commands still work)");
         }
@@ -158,7 +160,7 @@ impl Discord {
         // silently falls back to Discord's public address: with another `api_url` (a test
         // server) that would never connect. Ask again, a few times, and use the answer.
         for attempt in 0..5 {
-            match client.http.get_gateway().await {
+            match self.sender.http().get_gateway().await {
                 Ok(g) => {
                     *client.ws_url.lock().await = g.url;
                     break;
@@ -169,8 +171,6 @@ impl Discord {
                 }
             }
         }
-        // One client (and in production one rate limiter) for everything.
-        self.sender.set_http(client.http.clone());
         let shards = client.shard_manager.clone();
         let mut task = tokio::spawn(async move { client.start().await });
         tokio::select! {

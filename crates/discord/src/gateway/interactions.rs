@@ -54,17 +54,22 @@ impl Shared {
         let http = self.discord.sender.http();
         let r = match i {
             Interaction::Command(c) => {
-                c.create_response(
-                    &http,
-                    CreateInteractionResponse::Defer(
+                http.create_interaction_response(
+                    c.id,
+                    &c.token,
+                    &CreateInteractionResponse::Defer(
                         CreateInteractionResponseMessage::new().ephemeral(true),
                     ),
                 )
                 .await
             }
             Interaction::Component(c) => {
-                c.create_response(&http, CreateInteractionResponse::Acknowledge)
-                    .await
+                http.create_interaction_response(
+                    c.id,
+                    &c.token,
+                    &CreateInteractionResponse::Acknowledge,
+                )
+                .await
             }
             _ => Ok(()),
         };
@@ -84,25 +89,27 @@ impl Shared {
             (Reply::None, _) => self.discord.texts.failed.clone(),
         };
         let r = match i {
-            Interaction::Command(c) => c
-                .edit_response(
-                    &http,
-                    EditInteractionResponse::new()
+            Interaction::Command(c) => {
+                http.edit_original_interaction_response(
+                    c.application_id,
+                    &c.token,
+                    &EditInteractionResponse::new()
                         .content(text)
                         .allowed_mentions(CreateAllowedMentions::new()),
                 )
                 .await
-                .map(|_| ()),
-            Interaction::Component(c) => c
-                .create_followup(
-                    &http,
-                    CreateInteractionResponseFollowup::new()
+            }
+            Interaction::Component(c) => {
+                http.create_followup(
+                    c.application_id,
+                    &c.token,
+                    &CreateInteractionResponseFollowup::new()
                         .content(text)
                         .ephemeral(true)
                         .allowed_mentions(CreateAllowedMentions::new()),
                 )
                 .await
-                .map(|_| ()),
+            }
             _ => Ok(()),
         };
         if let Err(e) = r {
@@ -180,8 +187,14 @@ impl Shared {
             (Reply::Say(t), _) => say(t),
         };
         let r = match i {
-            Interaction::Command(c) => c.create_response(&http, response).await,
-            Interaction::Component(c) => c.create_response(&http, response).await,
+            Interaction::Command(c) => {
+                http.create_interaction_response(c.id, &c.token, &response)
+                    .await
+            }
+            Interaction::Component(c) => {
+                http.create_interaction_response(c.id, &c.token, &response)
+                    .await
+            }
             _ => Ok(()),
         };
         if let Err(e) = r {

@@ -293,8 +293,9 @@ impl Shared {
     /// private thread (a failure is logged: the message stays).
     pub(crate) async fn delete_public(&self, message: u64) {
         let support = self.cfg().support_channel_id;
-        if let Err(e) = ChannelId::new(support)
-            .delete_message(&self.discord.sender.http(), MessageId::new(message))
+        let http = self.discord.sender.http();
+        if let Err(e) = http
+            .delete_message(ChannelId::new(support), MessageId::new(message))
             .await
         {
             tracing::info!(message, error = %e, "could not delete a public support-channel message (it stays)");

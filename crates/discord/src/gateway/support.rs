@@ -45,8 +45,8 @@ impl Shared {
             } else {
                 // Threads archive themselves after a while: reopen it (the customer's open
                 // ticket lives there), else make a new one.
-                match ChannelId::new(t)
-                    .edit_thread(&http, EditThread::new().archived(false))
+                match http
+                    .edit_thread(ChannelId::new(t), &EditThread::new().archived(false))
                     .await
                 {
                     Ok(c) => {
@@ -64,17 +64,17 @@ impl Shared {
             Some(t) => t,
             None => {
                 let title = truncate(&format!("Support · {name}"), MAX_THREAD_NAME);
-                let t = ChannelId::new(support)
+                let t = http
                     .create_thread(
-                        &http,
-                        CreateThread::new(title)
+                        ChannelId::new(support),
+                        &CreateThread::new(title)
                             .kind(ChannelType::PrivateThread)
                             .invitable(false),
                     )
                     .await
                     .map_err(|e| PrivateThreadError::Create(e.to_string()))?;
                 self.learn(&t);
-                t.id.add_thread_member(&http, UserId::new(uid))
+                http.add_thread_member(t.id, UserId::new(uid))
                     .await
                     .map_err(|e| PrivateThreadError::AddMember(e.to_string()))?;
                 self.discord
@@ -90,7 +90,7 @@ impl Shared {
             let msg = CreateMessage::new()
                 .content(truncate(&text, MAX_CONTENT))
                 .allowed_mentions(CreateAllowedMentions::new().users(vec![UserId::new(uid)]));
-            if let Err(e) = ChannelId::new(thread).send_message(&http, msg).await {
+            if let Err(e) = http.send_message(ChannelId::new(thread), &msg).await {
                 tracing::warn!(thread, error = %e, "could not greet the customer in their private thread");
             }
         }

@@ -63,8 +63,9 @@ impl Sender {
             let edit = EditMessage::new()
                 .content(text.clone())
                 .allowed_mentions(CreateAllowedMentions::new());
-            match ChannelId::new(channel)
-                .edit_message(&self.http(), MessageId::new(message), edit)
+            match self
+                .rest
+                .edit_message(ChannelId::new(channel), MessageId::new(message), &edit)
                 .await
             {
                 Ok(_) => return Ok(()),

@@ -15,14 +15,13 @@
 pub mod deliver;
 pub mod threads;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 
 use serenity::all::{
     ButtonStyle, ChannelId, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
     CreateForumPost, CreateMessage, EditThread,
 };
-use serenity::http::Http;
 use switchboard_domain::{
     Button, ChannelStore, DeliveryError, Destination, Outbound, Platform, TicketId,
 };
@@ -31,6 +30,7 @@ use crate::classify::{Fail, classify, fail};
 use crate::config::DiscordConfig;
 use crate::keys::refs;
 use crate::markdown::{MAX_THREAD_NAME, truncate};
+use crate::rest::Rest;
 
 /// Buttons per action row, rows per message.
 const ROW: usize = 5;
@@ -93,33 +93,29 @@ impl Body<'_> {
 
 /// The Discord channel's sending side.
 pub struct Sender {
-    http: RwLock<Arc<Http>>,
+    /// Deliveries' REST client: a 429 goes back to the dispatcher with Discord's wait.
+    rest: Rest,
     cfg: DiscordConfig,
     store: Arc<dyn ChannelStore>,
     stopped: AtomicBool,
 }
 
 impl Sender {
-    /// A sender over `http` with these settings, keeping its thread map in `store`.
-    pub fn new(http: Arc<Http>, cfg: DiscordConfig, store: Arc<dyn ChannelStore>) -> Sender {
+    /// A sender over `rest` with these settings, keeping its thread map in `store`.
+    pub fn new(rest: Rest, cfg: DiscordConfig, store: Arc<dyn ChannelStore>) -> Sender {
         Sender {
-            http: RwLock::new(http),
+            rest,
             cfg,
             store,
             stopped: AtomicBool::new(false),
         }
     }
 
-    /// The HTTP client (the gateway client's once it runs, so that one rate limiter
-    /// covers every call).
-    pub(crate) fn http(&self) -> Arc<Http> {
-        // A panic while holding this lock cannot leave a half-written Arc: use it anyway.
-        self.http.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Sends through `http` from now on (the gateway client's).
-    pub(crate) fn set_http(&self, http: Arc<Http>) {
-        *self.http.write().unwrap_or_else(|p| p.into_inner()) = http;
+    /// The REST client for the gateway's calls (catch-up reads, interaction answers,
+    /// threads for the support channel): the same rate limits as deliveries, one set for
+    /// the whole bot, and a 429 waited out before the call returns.
+    pub(crate) fn http(&self) -> Rest {
+        self.rest.patient()
     }
 
     /// Where the adapter keeps its state.
@@ -127,9 +123,11 @@ impl Sender {
         &self.store
     }
 
-    /// Stops sends that have not started: they stay in the outbox.
+    /// Stops sends that have not started: they stay in the outbox (and calls waiting for
+    /// a rate limit give up).
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
+        self.rest.stop();
     }
 
     /// `Err(Fail::Stopped)` once [`Sender::stop`] was called.
@@ -169,12 +167,12 @@ impl Sender {
 
     /// Sends every piece to `channel`; returns the message ids.
     pub(crate) async fn send(&self, channel: u64, body: &Body<'_>) -> Result<Vec<u64>, Fail> {
-        let http = self.http();
         let mut ids = Vec::with_capacity(body.pieces.len());
         for i in 0..body.pieces.len() {
             self.check_stop()?;
-            let m = ChannelId::new(channel)
-                .send_message(&http, body.message(i))
+            let m = self
+                .rest
+                .send_message(ChannelId::new(channel), &body.message(i))
                 .await?;
             ids.push(m.id.get());
         }
@@ -188,12 +186,12 @@ impl Sender {
         name: &str,
         body: &Body<'_>,
     ) -> Result<(u64, Vec<u64>), DeliveryError> {
-        let http = self.http();
         self.check_stop().map_err(|f| fail(f, true))?;
-        let post = ChannelId::new(self.cfg.staff_channel_id)
+        let post = self
+            .rest
             .create_forum_post(
-                &http,
-                CreateForumPost::new(truncate(name, MAX_THREAD_NAME), body.message(0)),
+                ChannelId::new(self.cfg.staff_channel_id),
+                &CreateForumPost::new(truncate(name, MAX_THREAD_NAME), body.message(0)),
             )
             .await
             .map_err(|e| classify(&e, true))?;
@@ -202,9 +200,9 @@ impl Sender {
         let mut ids = vec![id];
         for i in 1..body.pieces.len() {
             self.check_stop().map_err(|f| fail(f, true))?;
-            let m = post
-                .id
-                .send_message(&http, body.message(i))
+            let m = self
+                .rest
+                .send_message(post.id, &body.message(i))
                 .await
                 .map_err(|e| classify(&e, true))?;
             ids.push(m.id.get());
@@ -215,10 +213,10 @@ impl Sender {
     /// Unarchives (and unlocks) a thread.
     pub(crate) async fn reopen(&self, thread: u64) -> Result<(), DeliveryError> {
         tracing::info!(thread, "the thread is archived: reopening it");
-        ChannelId::new(thread)
+        self.rest
             .edit_thread(
-                &self.http(),
-                EditThread::new().archived(false).locked(false),
+                ChannelId::new(thread),
+                &EditThread::new().archived(false).locked(false),
             )
             .await
             .map_err(|e| classify(&e, true))?;

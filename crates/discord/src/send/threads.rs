@@ -16,8 +16,8 @@ use crate::classify::{
 use crate::keys::{self, fingerprint, parse_card_state, parse_thread_state, refs};
 use crate::markdown::{MAX_THREAD_NAME, truncate};
 
-/// How long a thread's rename may take (serenity's rate limiter may wait up to ten
-/// minutes for it).
+/// How long a thread's rename may take (Discord's rate limit on it may ask for up to ten
+/// minutes).
 pub const RENAME_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a delivery waits for the thread's rename before it leaves it to go on alone.
 pub const RENAME_GRACE: Duration = Duration::from_secs(2);
@@ -74,7 +74,7 @@ impl Sender {
     }
 
     /// Renames a ticket's thread, best effort, without holding up the ticket's messages:
-    /// Discord allows two renames of a channel in ten minutes, and serenity's rate limiter
+    /// Discord allows two renames of a channel in ten minutes, and the rate limiter
     /// would wait out the rest, so the call runs on a task of its own, given up after
     /// [`RENAME_TIMEOUT`]; the delivery waits for it at most [`RENAME_GRACE`]. The new
     /// name is recorded whatever comes of it, so that a refused rename is not tried again
@@ -87,12 +87,13 @@ impl Sender {
             ),
             "the thread's new name",
         );
-        let http = self.http();
-        let edit = EditThread::new().name(name);
+        let rest = self.rest.clone();
+        let name = name.to_string();
         let mut task = tokio::spawn(async move {
+            let edit = EditThread::new().name(name);
             match tokio::time::timeout(
                 RENAME_TIMEOUT,
-                ChannelId::new(thread).edit_thread(&http, edit),
+                rest.edit_thread(ChannelId::new(thread), &edit),
             )
             .await
             {
@@ -188,27 +189,26 @@ impl Sender {
                 }
             };
             self.check_stop().map_err(|f| fail(f, true))?;
-            let made = ChannelId::new(staff)
+            let made = self
+                .rest
                 .create_thread_from_message(
-                    &self.http(),
+                    ChannelId::new(staff),
                     MessageId::new(card),
-                    CreateThread::new(name),
+                    &CreateThread::new(name),
                 )
                 .await;
             let thread = match made {
                 Ok(t) => t.id.get(),
                 Err(e) => match status_of(&e) {
-                    Some((_, 160_004)) => {
-                        match self.http().get_channel(ChannelId::new(card)).await {
-                            Ok(t) => t.id().get(),
-                            Err(e) if matches!(thread_trouble(&e), Some(ThreadTrouble::Gone)) => {
-                                tracing::info!(card, %ticket, "the card's thread is gone: posting a new card");
-                                self.store.set_channel_state(&card_key, None)?;
-                                continue;
-                            }
-                            Err(e) => return Err(classify(&e, true)),
+                    Some((_, 160_004)) => match self.rest.get_channel(ChannelId::new(card)).await {
+                        Ok(t) => t.id().get(),
+                        Err(e) if matches!(thread_trouble(&e), Some(ThreadTrouble::Gone)) => {
+                            tracing::info!(card, %ticket, "the card's thread is gone: posting a new card");
+                            self.store.set_channel_state(&card_key, None)?;
+                            continue;
                         }
-                    }
+                        Err(e) => return Err(classify(&e, true)),
+                    },
                     Some((_, 10_008)) => {
                         tracing::info!(card, %ticket, "the ticket's card is gone: posting a new one");
                         self.store.set_channel_state(&card_key, None)?;

@@ -87,9 +87,9 @@ use state::{FaultRule, Shared};
 use types::buttons;
 pub use types::{
     APPLICATION_ID, BOT_ID, BOT_NAME, Call, DiscordConfig, DiscordFault, DiscordUser, GUILD_ID,
-    Identify, IncomingMessage, InteractionRef, InteractionResponse, OWNER_ID, Reaction,
-    RegisteredCommand, STAFF_CHANNEL_ID, STAFF_FORUM_ID, STAFF_ROLE_ID, SUPPORT_CHANNEL_ID, Sent,
-    TOKEN, Thread, Via,
+    Identify, IncomingMessage, InteractionRef, InteractionResponse, OWNER_ID, RateLimits, Reaction,
+    RegisteredCommand, RouteLimit, STAFF_CHANNEL_ID, STAFF_FORUM_ID, STAFF_ROLE_ID,
+    SUPPORT_CHANNEL_ID, Sent, TOKEN, Thread, Via,
 };
 
 /// Gateway intents (the bits serenity's `GatewayIntents` sends).

@@ -1,25 +1,26 @@
 //! The HTTP side: an axum router with the gateway websocket at `/gateway`
-//! and everything else in one fallback that checks the token, applies
-//! queued faults, routes `/api/v10/...` to [`rest`](super::rest), serves
-//! attachment files and records every call.
+//! and everything else in one fallback that checks the token, applies the
+//! rate limits (`rest::Limits`: `X-RateLimit-*` headers, 429s) and queued
+//! faults, routes `/api/v10/...` to [`rest`](super::rest), serves attachment
+//! files and records every call (with the time it arrived).
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::{Body as HttpBody, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use super::body;
 use super::gateway;
-use super::rest::{self, Reply, Req};
+use super::rest::{self, Limits, Reply, Req};
 use super::state::Shared;
 use super::types::{Call, DiscordFault, TOKEN};
 
@@ -32,6 +33,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let app = Router::new()
         .route("/gateway", get(gateway_upgrade))
         .fallback(handle)
+        .layer(Extension(Arc::new(Mutex::new(Limits::default()))))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared);
     if let Err(e) = axum::serve(listener, app).await {
@@ -71,15 +73,13 @@ fn respond(reply: &Reply) -> Response {
     response
 }
 
-/// The answer a fault gives (`None` for a delay, which answers normally).
+/// The answer a fault gives (`None` for a delay, which answers normally; a 429
+/// is the rate limits' to give, see `handle`).
 fn fault_reply(fault: &DiscordFault) -> Option<Reply> {
     match fault {
-        DiscordFault::RateLimited { retry_after_secs } => {
-            Some(rate_limited(*retry_after_secs, false))
-        }
-        DiscordFault::GlobalRateLimited { retry_after_secs } => {
-            Some(rate_limited(*retry_after_secs, true))
-        }
+        DiscordFault::RateLimited { .. }
+        | DiscordFault::GlobalRateLimited { .. }
+        | DiscordFault::Delay(_) => None,
         DiscordFault::ServerError => Some(Reply::error(500, 0, "500: Internal Server Error")),
         DiscordFault::BadGateway => Some(Reply::error(502, 0, "502: Bad Gateway")),
         DiscordFault::Error {
@@ -87,42 +87,45 @@ fn fault_reply(fault: &DiscordFault) -> Option<Reply> {
             code,
             message,
         } => Some(Reply::error(*status, *code, message)),
-        DiscordFault::Delay(_) => None,
     }
 }
 
-/// Discord's 429: the JSON body and the `Retry-After` / `X-RateLimit-*`
-/// headers.
-fn rate_limited(retry_after: f64, global: bool) -> Reply {
-    let mut reply = Reply::ok(json!({
-        "message": "You are being rate limited.",
-        "retry_after": retry_after,
-        "global": global,
-    }));
-    reply.status = 429;
-    // Whole seconds, rounded up; the fault is a test's number, not a
-    // measurement, so the float-to-int cast is fine.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let whole = retry_after.max(0.0).ceil() as u64;
-    reply.headers = vec![
-        ("retry-after", whole.to_string()),
-        ("x-ratelimit-limit", "5".into()),
-        ("x-ratelimit-remaining", "0".into()),
-        ("x-ratelimit-reset-after", format!("{retry_after:.3}")),
-        ("x-ratelimit-bucket", "fake-discord-bucket".into()),
-        (
-            "x-ratelimit-scope",
-            if global { "global" } else { "user" }.into(),
-        ),
-    ];
-    if global {
-        reply.headers.push(("x-ratelimit-global", "true".into()));
-    }
-    reply
+/// A test's number of seconds as a duration (nonsense is none).
+fn seconds(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s).unwrap_or_default()
+}
+
+/// Extra headers of an answer.
+type Headers = Vec<(&'static str, String)>;
+
+/// The headers a request's rate limits put on its answer, and the fault queued
+/// for it; or the 429 it gets instead (over a limit, or an injected 429, which
+/// then holds its bucket, or everything, for the time it announces).
+fn limit(
+    shared: &Shared,
+    limits: &Mutex<Limits>,
+    method: &str,
+    segments: &[String],
+    at: Instant,
+) -> Result<(Headers, Option<DiscordFault>), Reply> {
+    let rate_limits = shared.read(|st| st.config.rate_limits);
+    let mut limits = limits.lock().unwrap_or_else(PoisonError::into_inner);
+    let headers = limits.check(&rate_limits, method, segments, at)?;
+    let fault = shared.mutate(|st| {
+        let i = st.faults.iter().position(|f| f.matches(method, segments))?;
+        st.faults.remove(i).map(|f| f.fault)
+    });
+    let held = match &fault {
+        Some(DiscordFault::RateLimited { retry_after_secs }) => (*retry_after_secs, false),
+        Some(DiscordFault::GlobalRateLimited { retry_after_secs }) => (*retry_after_secs, true),
+        _ => return Ok((headers, fault)),
+    };
+    Err(limits.hold(&rate_limits, method, segments, seconds(held.0), held.1, at))
 }
 
 async fn handle(
     AxumState(shared): AxumState<Arc<Shared>>,
+    Extension(limits): Extension<Arc<Mutex<Limits>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -196,13 +199,13 @@ async fn handle(
         record(&reply, recorded_body, false);
         return respond(&reply);
     }
-    let fault = shared.mutate(|st| {
-        let i = st
-            .faults
-            .iter()
-            .position(|f| f.matches(&method_name, &segments))?;
-        st.faults.remove(i).map(|f| f.fault)
-    });
+    let (limit_headers, fault) = match limit(&shared, &limits, &method_name, &segments, at) {
+        Ok(go) => go,
+        Err(reply) => {
+            record(&reply, recorded_body, false);
+            return respond(&reply);
+        }
+    };
     if let Some(fault) = fault {
         if let Some(reply) = fault_reply(&fault) {
             record(&reply, recorded_body, false);
@@ -226,10 +229,11 @@ async fn handle(
         query: &query,
         body: &body,
     };
-    let (reply, unknown) = shared.mutate(|st| match rest::route(st, &req) {
+    let (mut reply, unknown) = shared.mutate(|st| match rest::route(st, &req) {
         Some(reply) => (reply, false),
         None => (Reply::error(404, 0, "404: Not Found"), true),
     });
+    reply.headers.extend(limit_headers);
     record(&reply, recorded_body, unknown);
     respond(&reply)
 }

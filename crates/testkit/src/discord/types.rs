@@ -53,6 +53,61 @@ pub struct DiscordConfig {
     pub interaction_deadline: Duration,
     /// Whether the bot's own messages come back over the gateway.
     pub echo_bot_messages: bool,
+    /// The rate limits applied to REST requests.
+    pub rate_limits: RateLimits,
+}
+
+/// One route's limit: `requests` per window of `per`, the window opening with its first
+/// request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteLimit {
+    /// Requests per window.
+    pub requests: u32,
+    /// The window.
+    pub per: Duration,
+}
+
+/// The rate limits the fake applies, as Discord documents them: a bucket per route and
+/// top-level resource (channel, guild, webhook), `X-RateLimit-*` headers on every answer,
+/// a 429 with `retry_after` beyond a bucket or the global limit. The default is loose
+/// enough for tests about other things (50 a second per bucket); [`RateLimits::DISCORD`]
+/// has Discord's 5 message creates per 5 s per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `POST /channels/{id}/messages`, per channel.
+    pub message_create: RouteLimit,
+    /// Every other route, per bucket.
+    pub other_routes: RouteLimit,
+    /// Requests per second across routes (interaction callbacks and webhooks are
+    /// exempt); Discord: 50. 0: no global limit.
+    pub global_per_second: u32,
+}
+
+impl RateLimits {
+    /// Discord's numbers: 5 message creates per 5 s per channel, 50 requests a second.
+    pub const DISCORD: RateLimits = RateLimits {
+        message_create: RouteLimit {
+            requests: 5,
+            per: Duration::from_secs(5),
+        },
+        other_routes: RouteLimit {
+            requests: 50,
+            per: Duration::from_secs(1),
+        },
+        global_per_second: 50,
+    };
+}
+
+impl Default for RateLimits {
+    fn default() -> RateLimits {
+        RateLimits {
+            message_create: RouteLimit {
+                requests: 50,
+                per: Duration::from_secs(1),
+            },
+            ..RateLimits::DISCORD
+        }
+    }
 }
 
 impl Default for DiscordConfig {
@@ -67,6 +122,7 @@ impl Default for DiscordConfig {
             heartbeat_interval: Duration::from_millis(1000),
             interaction_deadline: Duration::from_secs(3),
             echo_bot_messages: true,
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -404,12 +460,14 @@ pub struct RegisteredCommand {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiscordFault {
     /// 429 `{"message": "You are being rate limited.", "retry_after": x,
-    /// "global": false}` with `Retry-After` and `X-RateLimit-*` headers.
+    /// "global": false}` with `Retry-After` and `X-RateLimit-*` headers; the
+    /// request's bucket then stays limited for that long, as on Discord.
     RateLimited {
         /// Seconds announced.
         retry_after_secs: f64,
     },
-    /// The same with `"global": true`.
+    /// The same with `"global": true` (`X-RateLimit-Global`, scope `global`):
+    /// every request bound by the global limit is refused for that long.
     GlobalRateLimited {
         /// Seconds announced.
         retry_after_secs: f64,

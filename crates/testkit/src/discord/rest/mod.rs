@@ -4,7 +4,8 @@
 //! Parts, lower first (each imports only from those before it; this file, the
 //! router, from all): `reply` (answers and request parts), `payload` (message
 //! payloads checked), `messages`, `threads`, `interactions`, `commands`, `guild`
-//! (users, DMs, channels, the guild).
+//! (users, DMs, channels, the guild); `limits` (Discord's rate limits, applied by the
+//! server before a route answers).
 //!
 //! Errors follow Discord: `{"message": ..., "code": N}` with an HTTP status,
 //! and for invalid bodies code 50035 with an `errors` tree naming the field
@@ -13,6 +14,7 @@
 mod commands;
 mod guild;
 mod interactions;
+mod limits;
 mod messages;
 mod payload;
 mod reply;
@@ -33,6 +35,7 @@ use messages::{
 };
 use threads::{create_thread, thread_from_message, thread_member};
 
+pub(crate) use limits::Limits;
 pub(crate) use messages::reopen;
 pub(crate) use reply::{Reply, Req};
 
