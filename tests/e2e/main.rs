@@ -6,6 +6,8 @@
 //!   against the fake Discord of crates/testkit, and a mixed set-up with the fake Telegram.
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
 //!   acknowledged is lost or doubled.
+//! - `invalid_update`: Telegram updates that cannot be read are skipped, counted once and
+//!   acknowledged, in long polling and webhook mode; the updates after them are answered.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
@@ -23,6 +25,7 @@
 mod cli;
 mod crash;
 mod discord;
+mod invalid_update;
 mod lifecycle;
 mod race;
 mod reload;

@@ -122,6 +122,7 @@ pub async fn run_with(
         tracing::info!(staff_space = %space, "starting");
     }
     let settings = Arc::new(settings);
+    let health = Arc::new(crate::admin::Health::default());
     let dyn_store: Arc<dyn Store> = store.clone();
     let service = crate::service::Service::from_settings(&settings, dyn_store.clone());
     let group = Arc::new(store.group_commit().context("starting group commit")?);
@@ -157,6 +158,7 @@ pub async fn run_with(
             channel_store.clone(),
             config_dir,
             host.clone(),
+            &health,
             shutdown.clone(),
         )
         .await?;
@@ -192,6 +194,7 @@ pub async fn run_with(
     let admin = crate::admin::start(
         &settings.config.admin.listen,
         dyn_store.clone(),
+        health.clone(),
         data_dir,
         shutdown.clone(),
     )
