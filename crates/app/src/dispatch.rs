@@ -4,7 +4,9 @@
 //! Each round reads the outbox, waits for a group flush (so that everything it read is
 //! durable before anyone sees it), and hands each entry to the worker of its queue (a chat,
 //! or a ticket's staff thread: [`Channel::route`]). A worker delivers its queue's messages
-//! in order and removes each entry only after success; it waits as long as the platform
+//! in order and removes each entry only after success, and makes that removal durable
+//! before the queue's next send (so that a crash repeats at most the one entry in flight
+//! in each queue, not everything sent since sled's last flush); it waits as long as the platform
 //! asks (429), retries network, server and store errors with jittered backoff
 //! ([`Backoff`]), and drops only what the platform refuses for good (logged). Queues have
 //! their own workers, so one slow chat holds up no other. A worker idle for a minute ends;
@@ -183,6 +185,7 @@ impl Dispatcher {
         let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
         let store = self.store.clone();
         let in_flight = self.in_flight.clone();
+        let durable = self.durable.clone();
         let handle = tokio::spawn(async move {
             loop {
                 let (id, o, channel) = match tokio::time::timeout(IDLE, rx.recv()).await {
@@ -206,7 +209,12 @@ impl Dispatcher {
                     }
                     break;
                 }
-                deliver_one(&*store, &*channel, &chat, id, &o, &shutdown).await;
+                let removed = deliver_one(&*store, &*channel, &chat, id, &o, &shutdown).await;
+                // The removal is durable before this queue sends again: after a crash only
+                // the entry in flight is sent again (one flush is shared by every queue).
+                if removed && let Err(e) = durable().await {
+                    tracing::warn!(outbox = id.0, error = %e, "a delivered message's removal is not durable yet (it may be sent again after a crash)");
+                }
                 lock(&in_flight).remove(&id);
             }
         });
@@ -215,7 +223,8 @@ impl Dispatcher {
 }
 
 /// Delivers one entry, retrying until it is delivered or refused for good (or shutdown
-/// comes while it waits to retry: then it stays in the outbox).
+/// comes while it waits to retry: then it stays in the outbox). Returns whether it was
+/// removed from the outbox.
 async fn deliver_one(
     store: &dyn Store,
     channel: &dyn Channel,
@@ -223,7 +232,7 @@ async fn deliver_one(
     id: OutboxId,
     o: &Outbound,
     shutdown: &watch::Receiver<bool>,
-) {
+) -> bool {
     let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF).with_jitter(JITTER);
     // The jitter source: the queue's name and the try, mixed by the backoff. Queues spread
     // apart; no clock or random device needed.
@@ -246,22 +255,26 @@ async fn deliver_one(
                 d
             }
             // Shutting down: it stays in the outbox for the next start.
-            Err(DeliveryError::Stopped) => return,
+            Err(DeliveryError::Stopped) => return false,
             Err(DeliveryError::Permanent(e)) => {
                 tracing::error!(chat, platform, outbox = id.0, error = %e, "the platform refused a message for good; it is dropped");
                 break;
             }
         };
         if *shutdown.borrow() {
-            return;
+            return false;
         }
         let mut shutdown = shutdown.clone();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => return false,
         }
     }
-    if let Err(e) = store.ack_outbox(id) {
-        tracing::error!(outbox = id.0, error = %e, "delivered, but could not remove it from the outbox (it may be sent again)");
+    match store.ack_outbox(id) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(outbox = id.0, error = %e, "delivered, but could not remove it from the outbox (it may be sent again)");
+            false
+        }
     }
 }
