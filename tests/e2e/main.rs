@@ -6,6 +6,9 @@
 //!   against the fake Discord of crates/testkit, and a mixed set-up with the fake Telegram.
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
 //!   acknowledged is lost or doubled.
+//! - `full_disk`: a real write fault (the file size limit of `switchboard run` lowered,
+//!   then lifted): unhealthy meanwhile, nothing acknowledged, then recovered without a
+//!   restart, everyone answered, nothing lost.
 //! - `invalid_update`: Telegram updates that cannot be read are skipped, counted once and
 //!   acknowledged, in long polling and webhook mode; the updates after them are answered.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
@@ -27,6 +30,7 @@
 mod cli;
 mod crash;
 mod discord;
+mod full_disk;
 mod invalid_update;
 mod lifecycle;
 mod race;

@@ -123,6 +123,18 @@ pub async fn run_with(
     }
     let settings = Arc::new(settings);
     let health = Arc::new(crate::admin::Health::default());
+    {
+        // Unhealthy while the store is failed or being reopened (a full disk), with why.
+        let store = store.clone();
+        health.check("store", move || store.problem());
+    }
+    // A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, which the store
+    // recovers from like a full disk; by default SIGXFSZ would kill the process instead.
+    // Listening for the signal replaces that default for the life of the process.
+    #[cfg(target_os = "linux")]
+    if let Err(e) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)) {
+        tracing::debug!(error = %e, "SIGXFSZ keeps its default action");
+    }
     let dyn_store: Arc<dyn Store> = store.clone();
     let service = crate::service::Service::from_settings(&settings, dyn_store.clone());
     let group = Arc::new(store.group_commit().context("starting group commit")?);

@@ -108,6 +108,10 @@ impl Telegram {
         let mut offset: i32 = 0;
         // One poller: no jitter needed.
         let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
+        // While the desk refuses updates (a store being reopened): waits that grow, so that
+        // an outage is not logged five times a second, and stay short enough to notice the
+        // recovery soon.
+        let mut refused = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
         // A webhook left over from webhook mode would make getUpdates fail.
         if let Err(e) = self.sender.bot.delete_webhook().await {
             tracing::warn!(error = %e, "could not remove a webhook; polling may fail");
@@ -157,7 +161,7 @@ impl Telegram {
                 // Nothing is confirmed: the same updates come again (the desk drops the
                 // ones it has seen).
                 tracing::error!(error = %e, "the store could not make updates durable");
-                tokio::time::sleep(backoff.current()).await;
+                tokio::time::sleep(refused.next(0)).await;
                 continue;
             }
             self.count_skipped(skipped);
@@ -167,7 +171,9 @@ impl Telegram {
             }
             self.answer(callbacks).await;
             if done < updates.len() || next.is_none() {
-                tokio::time::sleep(backoff.current()).await;
+                tokio::time::sleep(refused.next(0)).await;
+            } else {
+                refused.reset();
             }
         }
     }
