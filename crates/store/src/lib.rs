@@ -5,10 +5,11 @@
 //!   database after an I/O error (a full disk), so that the service recovers by itself
 //!   once writes succeed again, and reports meanwhile why it is unhealthy.
 //! - `Database`: one open database, the trait implemented over sled trees; every
-//!   [`Store::commit`] is atomic: its reads and the ticket version check run under the store's commit lock, then its
-//!   writes are journalled in one value and applied (module `journal`). No sled transaction:
-//!   sled 0.34 runs those behind a global lock that every flush holds for as long as the
-//!   disk takes, which stopped the desk at each group-commit flush.
+//!   [`Store::commit`] is atomic: its reads and the ticket version check run under the
+//!   store's commit lock, then its writes are journalled in one value and applied (module
+//!   `journal`). No sled transaction: sled 0.34 runs those behind a global lock that every
+//!   flush holds for as long as the disk takes, which stopped the desk at each group-commit
+//!   flush.
 //! - [`GroupCommit`] and [`Durable`] (module `group`): many commits share one flush.
 //! - `schema`: the schema version in `meta` and migrations ([`SCHEMA_VERSION`]).
 //! - `keys`: the key bytes below, built in one place; `error`: sled errors as
