@@ -155,6 +155,9 @@ enabled = false
             tokio::time::sleep(Duration::from_millis(rng.below(600))).await;
             child.kill().unwrap();
             child.wait().unwrap();
+            // A request the process wrote just before it died may still be read by the
+            // fake: let it land before counting this run's sends (nothing else runs now).
+            tokio::time::sleep(Duration::from_millis(500)).await;
             ends.push(fake.sent().len());
             write(written + before_kill, share - before_kill);
             written += share;
