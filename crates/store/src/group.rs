@@ -201,7 +201,11 @@ impl GroupCommit {
                 ),
             };
         }
-        let epoch = self.epoch.as_ref().map_or(0, |e| e.load(Ordering::SeqCst));
+        let committed = COMMITTED_IN.with(std::cell::Cell::take);
+        let epoch = self.epoch.as_ref().map_or(0, |e| {
+            let now = e.load(Ordering::SeqCst);
+            committed.map_or(now, |c| c.min(now))
+        });
         let slot = Slot::new(SlotState::Waiting(None), epoch);
         q.pending.push(slot.clone());
         self.shared.wake.notify_one();
@@ -258,6 +262,20 @@ impl Drop for Batch {
 /// How long a flush waits for more requests when the last one covered several (see
 /// [`flusher`]).
 const LINGER: Duration = Duration::from_micros(1000);
+
+thread_local! {
+    /// The oldest epoch a commit on this thread ran in since this thread's last request
+    /// (see [`note_commit`]).
+    static COMMITTED_IN: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Notes that a commit ran in `epoch` on this thread. The next request made on this thread
+/// counts as made in the oldest such epoch: callers commit, then request a flush right
+/// away on the same thread (no await between), so a commit made before a reopen whose
+/// request comes after it still fails instead of being reported durable.
+pub(crate) fn note_commit(epoch: u64) {
+    COMMITTED_IN.with(|c| c.set(Some(c.get().map_or(epoch, |e| e.min(epoch)))));
+}
 
 /// What a request made before a reopen gets from a flush after it.
 pub(crate) const LOST_IN_REOPEN: &str = "the store was reopened after an I/O error: what was committed before that was not flushed, and is offered again";
@@ -387,6 +405,17 @@ mod tests {
         let after = group.request();
         go_tx.send(()).unwrap();
         assert_eq!(after.wait(), Ok(()));
+
+        // A commit made before a reopen whose request comes only after it fails too.
+        note_commit(2);
+        epoch.store(3, Ordering::SeqCst);
+        let late = group.request();
+        go_tx.send(()).unwrap();
+        assert_eq!(late.wait(), Err(StoreError::Io(LOST_IN_REOPEN.into())));
+        // The note is used once: the next request is of the current epoch.
+        let next = group.request();
+        go_tx.send(()).unwrap();
+        assert_eq!(next.wait(), Ok(()));
     }
 
     #[test]

@@ -14,8 +14,9 @@
 //!   operation holds it, drops it (module `release` waits for sled's lock to be free) and
 //!   opens the directory again, which replays sled's log: every flushed commit is there,
 //!   a commit cut short is completed from the journal, and what was committed but never
-//!   flushed is gone (nobody was told it was durable; the epoch of [`GroupCommit`] fails
-//!   the requests made before the reopen). It tries again with backoff ([`REOPEN_FIRST`]
+//!   flushed is gone (nobody was told it was durable: the epoch of [`GroupCommit`] fails
+//!   the requests made before the reopen, and those made after it on the thread of a commit
+//!   made before it). It tries again with backoff ([`REOPEN_FIRST`]
 //!   doubling to [`REOPEN_MAX`]) until the open succeeds;
 //! - **recovering**: operations run again; the first flush that succeeds makes the store
 //!   healthy (one line at info level). Until then [`SledStore::problem`] says why it is
@@ -351,7 +352,12 @@ impl Store for SledStore {
     }
 
     fn commit(&self, t: &Transition) -> Result<Committed, StoreError> {
-        self.with(|s| s.commit(t))
+        // Read before the database is: a reopen in between makes the note older, which
+        // fails a request that could have succeeded (it is retried), never the reverse.
+        let epoch = self.generation();
+        let committed = self.with(|s| s.commit(t))?;
+        crate::group::note_commit(epoch);
+        Ok(committed)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
