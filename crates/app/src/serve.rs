@@ -131,7 +131,11 @@ pub async fn run_with(
     // A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, which the store
     // recovers from like a full disk; by default SIGXFSZ would kill the process instead.
     // Listening for the signal replaces that default for the life of the process.
-    #[cfg(target_os = "linux")]
+    // SIGXFSZ is 25 on Linux but for MIPS.
+    #[cfg(all(
+        target_os = "linux",
+        not(any(target_arch = "mips", target_arch = "mips64"))
+    ))]
     if let Err(e) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)) {
         tracing::debug!(error = %e, "SIGXFSZ keeps its default action");
     }

@@ -229,6 +229,20 @@ mod tests {
     }
 
     #[test]
+    fn teloxide_reading_the_whole_batch_fails_on_one_bad_id() {
+        // Why `getUpdates` is read element by element: one unreadable `update_id` fails
+        // the whole `Vec<Update>`, so the batch (and everything after it) never arrives.
+        let good = message(json!({"id": 42, "type": "private", "first_name": "Ann"}));
+        let mut bad = good.clone();
+        bad["update_id"] = json!("8");
+        let batch = json!([bad.clone(), good.clone()]);
+        assert!(serde_json::from_value::<Vec<Update>>(batch).is_err());
+        let read: Vec<Received> = [bad, good].into_iter().map(read).collect();
+        assert!(matches!(read[0], Received::Invalid { id: Some(8), .. }));
+        assert!(matches!(read[1], Received::Update(_)));
+    }
+
+    #[test]
     fn an_unknown_kind_is_not_invalid() {
         let r = read(json!({"update_id": 9, "some_future_kind": {"x": 1}}));
         assert!(matches!(r, Received::Update(_)), "{r:?}");
