@@ -12,6 +12,11 @@
 //!   pause for every route, an empty bucket holding its route only.
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
 //!   acknowledged is lost or doubled.
+//! - `full_disk`: a real write fault (the file size limit of `switchboard run` lowered,
+//!   then lifted): unhealthy meanwhile, nothing acknowledged, then recovered without a
+//!   restart, everyone answered, nothing lost.
+//! - `invalid_update`: Telegram updates that cannot be read are skipped, counted once and
+//!   acknowledged, in long polling and webhook mode; the updates after them are answered.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
@@ -23,6 +28,8 @@
 //!   input still open.
 //! - `telegram`: the Telegram channel (the service runtime with the real teloxide client)
 //!   against the fake Bot API server of crates/testkit.
+//! - `telegram_crash`: `switchboard run` killed 20 times during 1,000 Telegram messages;
+//!   lost, doubled, unacknowledged and duplicate deliveries counted.
 //!
 //! Nothing here needs the internet or a token.
 
@@ -32,6 +39,8 @@ mod crash;
 mod digest;
 mod discord;
 mod discord_limits;
+mod full_disk;
+mod invalid_update;
 mod lifecycle;
 mod race;
 mod reload;
@@ -40,3 +49,4 @@ mod self_service;
 mod signals;
 mod suggest;
 mod telegram;
+mod telegram_crash;

@@ -3,7 +3,10 @@
 //! one process open a store at a time).
 //!
 //! Routes (JSON, `Connection: close`):
-//! - GET `/health` → `{"status":"ok","data":DIR}` (the store it holds)
+//! - GET `/health` → `{"status":"ok","data":DIR,"counters":{…}}` (the store it holds), or
+//!   `"status":"unhealthy"` with `"problems"`, each part's reason (a store that cannot
+//!   commit: a full disk). Always 200, so that a client can read why; monitoring checks
+//!   `status`.
 //! - GET `/api/tickets[?status=S]` → the tickets, as stored
 //! - GET `/api/tickets/T-1` → `{"ticket": …, "messages": […]}`
 //! - GET `/api/dead-letters` → `[[id, dead letter], …]`
@@ -13,12 +16,13 @@
 //! It binds to the address in `[admin] listen` (loopback by default). Requests are small
 //! and bounded; anything else gets 400.
 //!
-//! Parts: [`start`] (the running service's: only when `[admin] listen` is set, and a
+//! Parts: [`Health`] (what the parts of the service report about themselves), [`start`]
+//! (the running service's: only when `[admin] listen` is set, and a
 //! failure to bind is logged, not fatal), [`serve`] (the server), [`get`] (the CLI's client).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
@@ -36,6 +40,69 @@ pub struct TicketWithMessages {
     pub ticket: Ticket,
     /// Its messages, in order.
     pub messages: Vec<Message>,
+}
+
+/// A probe a part of the service registers with [`Health`], under its name.
+type Probe<T> = (&'static str, Arc<dyn Fn() -> T + Send + Sync>);
+
+/// What the parts of the running service say about themselves on `/health`: checks (a
+/// part is unhealthy while its check returns a reason: the store while it cannot commit)
+/// and counters (updates skipped as unreadable). Registered once at start, read on each
+/// request, so that nothing needs pushing.
+#[derive(Default)]
+pub struct Health {
+    checks: Mutex<Vec<Probe<Option<String>>>>,
+    counters: Mutex<Vec<Probe<u64>>>,
+}
+
+impl Health {
+    /// Registers a check: `name` is unhealthy while `probe` returns a reason.
+    pub fn check(
+        &self,
+        name: &'static str,
+        probe: impl Fn() -> Option<String> + Send + Sync + 'static,
+    ) {
+        switchboard_domain::sync::lock(&self.checks).push((name, Arc::new(probe)));
+    }
+
+    /// Registers a counter shown under `counters`.
+    pub fn count(&self, name: &'static str, probe: impl Fn() -> u64 + Send + Sync + 'static) {
+        switchboard_domain::sync::lock(&self.counters).push((name, Arc::new(probe)));
+    }
+
+    /// The problems now (empty: healthy), by part.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let checks = switchboard_domain::sync::lock(&self.checks).clone();
+        checks
+            .iter()
+            .filter_map(|(n, p)| Some((*n, p()?)))
+            .collect()
+    }
+
+    /// The `/health` body for the store in `data`.
+    fn report(&self, data: &str) -> serde_json::Value {
+        let problems = self.problems();
+        let counters = switchboard_domain::sync::lock(&self.counters).clone();
+        let mut body = serde_json::json!({
+            "status": if problems.is_empty() { "ok" } else { "unhealthy" },
+            "data": data,
+        });
+        if !problems.is_empty() {
+            body["problems"] = problems
+                .into_iter()
+                .map(|(n, why)| (n.to_string(), serde_json::Value::from(why)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+        }
+        if !counters.is_empty() {
+            body["counters"] = counters
+                .iter()
+                .map(|(n, p)| (n.to_string(), serde_json::Value::from(p())))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+        }
+        body
+    }
 }
 
 /// The most a request line and headers may take.
@@ -84,12 +151,10 @@ fn route_post(store: &dyn Store, path: &str) -> (String, String) {
 
 /// Answers one request path; `data` is the store's directory (named in `/health`, so that
 /// a client can tell which store this service holds).
-fn route(store: &dyn Store, data: &str, path: &str) -> (String, String) {
+fn route(store: &dyn Store, health: &Health, data: &str, path: &str) -> (String, String) {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let result: Result<Option<String>> = (|| match path {
-        "/health" => Ok(Some(
-            serde_json::json!({ "status": "ok", "data": data }).to_string(),
-        )),
+        "/health" => Ok(Some(health.report(data).to_string())),
         "/api/dead-letters" => Ok(Some(serde_json::to_string(
             &store.dead_letters(usize::MAX)?,
         )?)),
@@ -130,6 +195,7 @@ fn route(store: &dyn Store, data: &str, path: &str) -> (String, String) {
 pub async fn serve(
     listen: &str,
     store: Arc<dyn Store>,
+    health: Arc<Health>,
     data: String,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
@@ -147,6 +213,7 @@ pub async fn serve(
                 _ = shutdown.changed() => return,
             };
             let store = store.clone();
+            let health = health.clone();
             let data = data.clone();
             tokio::spawn(async move {
                 let mut buf = Vec::with_capacity(512);
@@ -171,7 +238,7 @@ pub async fn serve(
                     (Ok(Ok(())), Some(line)) => {
                         match line.split_whitespace().collect::<Vec<_>>()[..] {
                             ["GET", path, _] => {
-                                let (status, body) = route(store.as_ref(), &data, path);
+                                let (status, body) = route(store.as_ref(), &health, &data, path);
                                 respond(&status, &body)
                             }
                             ["POST", path, _] => {
@@ -201,6 +268,7 @@ pub async fn serve(
 pub async fn start(
     listen: &str,
     store: Arc<dyn Store>,
+    health: Arc<Health>,
     data_dir: &std::path::Path,
     shutdown: watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
@@ -208,7 +276,7 @@ pub async fn start(
         return None;
     }
     let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    match serve(listen, store, data.display().to_string(), shutdown).await {
+    match serve(listen, store, health, data.display().to_string(), shutdown).await {
         Ok((addr, task)) => {
             tracing::info!(%addr, "admin endpoint listening");
             Some(task)
@@ -265,7 +333,8 @@ mod tests {
     async fn serves_health_tickets_and_errors() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let (_tx, rx) = watch::channel(false);
-        let (addr, _task) = serve("127.0.0.1:0", store, "/srv/data".into(), rx)
+        let health = Arc::new(Health::default());
+        let (addr, _task) = serve("127.0.0.1:0", store, health.clone(), "/srv/data".into(), rx)
             .await
             .unwrap();
         let a = addr.to_string();
@@ -283,5 +352,24 @@ mod tests {
         assert_eq!(l.unwrap().unwrap(), "[]");
         assert!(t.unwrap().is_none());
         assert!(bad.unwrap_err().to_string().contains("400"));
+
+        // A part that reports a problem makes the service unhealthy, with the reason.
+        let full = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let f = full.clone();
+        health.check("store", move || {
+            f.load(std::sync::atomic::Ordering::Relaxed)
+                .then(|| "the disk is full".to_string())
+        });
+        health.count("telegram_skipped_updates", || 3);
+        let a = addr.to_string();
+        let h = tokio::task::spawn_blocking(move || get(&a, "/health"))
+            .await
+            .unwrap();
+        assert_eq!(
+            h.unwrap().unwrap(),
+            r#"{"counters":{"telegram_skipped_updates":3},"data":"/srv/data","problems":{"store":"the disk is full"},"status":"unhealthy"}"#
+        );
+        full.store(false, std::sync::atomic::Ordering::Relaxed);
+        assert!(health.problems().is_empty());
     }
 }

@@ -122,6 +122,23 @@ pub async fn run_with(
         tracing::info!(staff_space = %space, "starting");
     }
     let settings = Arc::new(settings);
+    let health = Arc::new(crate::admin::Health::default());
+    {
+        // Unhealthy while the store is failed or being reopened (a full disk), with why.
+        let store = store.clone();
+        health.check("store", move || store.problem());
+    }
+    // A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, which the store
+    // recovers from like a full disk; by default SIGXFSZ would kill the process instead.
+    // Listening for the signal replaces that default for the life of the process.
+    // SIGXFSZ is 25 on Linux but for MIPS.
+    #[cfg(all(
+        target_os = "linux",
+        not(any(target_arch = "mips", target_arch = "mips64"))
+    ))]
+    if let Err(e) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)) {
+        tracing::debug!(error = %e, "SIGXFSZ keeps its default action");
+    }
     let dyn_store: Arc<dyn Store> = store.clone();
     let service = crate::service::Service::from_settings(&settings, dyn_store.clone());
     let group = Arc::new(store.group_commit().context("starting group commit")?);
@@ -158,6 +175,7 @@ pub async fn run_with(
             channel_store.clone(),
             config_dir,
             host.clone(),
+            &health,
             shutdown.clone(),
         )
         .await?;
@@ -197,6 +215,7 @@ pub async fn run_with(
     let admin = crate::admin::start(
         &settings.config.admin.listen,
         dyn_store.clone(),
+        health.clone(),
         data_dir,
         shutdown.clone(),
     )

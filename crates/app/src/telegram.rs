@@ -24,12 +24,17 @@ pub(crate) async fn start(
     store: Arc<dyn ChannelStore>,
     config_dir: Option<&Path>,
     host: Arc<dyn Host>,
+    health: &crate::admin::Health,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Started> {
     let cfg = settings.config.telegram.clone();
     let token = cfg.token(config_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let telegram =
         Arc::new(Telegram::new(cfg.clone(), &token, store).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let counted = telegram.clone();
+    health.count("telegram_skipped_updates", move || {
+        counted.skipped_updates()
+    });
     match telegram.whoami().await {
         Ok(me) => tracing::info!(bot = %me, "Telegram channel starting"),
         // Nice to have: some Bot API servers do not answer it; polling will tell.

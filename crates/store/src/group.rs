@@ -14,7 +14,15 @@
 //! The guarantee: a request completes only after a flush that *started after the request
 //! was made* — the flusher takes the pending requests, then flushes — so every commit that
 //! returned before `request` is durable when it completes.
+//!
+//! A store that is reopened after an I/O error (module `reopen`) loses what was committed
+//! but not flushed. Started with an epoch ([`GroupCommit::start_with_epoch`]), the flusher
+//! fails every request made in an earlier epoch than the flush that would complete it, so
+//! that nothing committed before a reopen is reported durable by a flush after it. A flush
+//! that panics fails its batch; the flusher goes on (a store that recovers is flushed
+//! again).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -32,6 +40,8 @@ enum SlotState {
 struct Slot {
     state: Mutex<SlotState>,
     done: Condvar,
+    /// The store's epoch when the request was made (0 without one).
+    epoch: u64,
 }
 
 // Every critical section here leaves its data consistent before anything that can panic
@@ -39,10 +49,11 @@ struct Slot {
 use switchboard_domain::sync::lock;
 
 impl Slot {
-    fn new(state: SlotState) -> Arc<Slot> {
+    fn new(state: SlotState, epoch: u64) -> Arc<Slot> {
         Arc::new(Slot {
             state: Mutex::new(state),
             done: Condvar::new(),
+            epoch,
         })
     }
 
@@ -129,6 +140,7 @@ struct Shared {
 pub struct GroupCommit {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    epoch: Option<Arc<AtomicU64>>,
 }
 
 impl GroupCommit {
@@ -136,6 +148,23 @@ impl GroupCommit {
     /// (for example `SledStore::flush`).
     pub fn start(
         flush: impl FnMut() -> Result<(), StoreError> + Send + 'static,
+    ) -> Result<GroupCommit, StoreError> {
+        GroupCommit::start_inner(flush, None)
+    }
+
+    /// Like [`GroupCommit::start`], for a store whose `epoch` goes up each time it is
+    /// reopened: a request completes with an error when the flush that would cover it ran
+    /// in a later epoch (what it was to make durable was lost with the reopen).
+    pub fn start_with_epoch(
+        flush: impl FnMut() -> Result<(), StoreError> + Send + 'static,
+        epoch: Arc<AtomicU64>,
+    ) -> Result<GroupCommit, StoreError> {
+        GroupCommit::start_inner(flush, Some(epoch))
+    }
+
+    fn start_inner(
+        flush: impl FnMut() -> Result<(), StoreError> + Send + 'static,
+        epoch: Option<Arc<AtomicU64>>,
     ) -> Result<GroupCommit, StoreError> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
@@ -147,13 +176,15 @@ impl GroupCommit {
             wake: Condvar::new(),
         });
         let for_thread = shared.clone();
+        let flusher_epoch = epoch.clone();
         let thread = std::thread::Builder::new()
             .name("store-flusher".into())
-            .spawn(move || flusher(&for_thread, flush))
+            .spawn(move || flusher(&for_thread, flush, flusher_epoch.as_deref()))
             .map_err(|e| StoreError::Io(format!("could not start the flusher thread: {e}")))?;
         Ok(GroupCommit {
             shared,
             thread: Some(thread),
+            epoch,
         })
     }
 
@@ -162,12 +193,20 @@ impl GroupCommit {
         let mut q = lock(&self.shared.queue);
         if q.stopped {
             return Durable {
-                slot: Slot::new(SlotState::Done(Err(StoreError::Io(
-                    "the store's flusher has stopped".into(),
-                )))),
+                slot: Slot::new(
+                    SlotState::Done(Err(StoreError::Io(
+                        "the store's flusher has stopped".into(),
+                    ))),
+                    0,
+                ),
             };
         }
-        let slot = Slot::new(SlotState::Waiting(None));
+        let committed = COMMITTED_IN.with(std::cell::Cell::take);
+        let epoch = self.epoch.as_ref().map_or(0, |e| {
+            let now = e.load(Ordering::SeqCst);
+            committed.map_or(now, |c| c.min(now))
+        });
+        let slot = Slot::new(SlotState::Waiting(None), epoch);
         q.pending.push(slot.clone());
         self.shared.wake.notify_one();
         Durable { slot }
@@ -224,7 +263,29 @@ impl Drop for Batch {
 /// [`flusher`]).
 const LINGER: Duration = Duration::from_micros(1000);
 
-fn flusher(shared: &Shared, mut flush: impl FnMut() -> Result<(), StoreError>) {
+thread_local! {
+    /// The oldest epoch a commit on this thread ran in since this thread's last request
+    /// (see [`note_commit`]).
+    static COMMITTED_IN: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Notes that a commit ran in `epoch` on this thread. The next request made on this thread
+/// counts as made in the oldest such epoch: callers commit, then request a flush right
+/// away on the same thread (no await between), so a commit made before a reopen whose
+/// request comes after it still fails instead of being reported durable.
+pub(crate) fn note_commit(epoch: u64) {
+    COMMITTED_IN.with(|c| c.set(Some(c.get().map_or(epoch, |e| e.min(epoch)))));
+}
+
+/// What a request made before a reopen gets from a flush after it.
+pub(crate) const LOST_IN_REOPEN: &str = "the store was reopened after an I/O error: what was committed before that was not flushed, and is offered again";
+
+fn flusher(
+    shared: &Shared,
+    mut flush: impl FnMut() -> Result<(), StoreError>,
+    epoch: Option<&AtomicU64>,
+) {
+    let epoch_now = || epoch.map_or(0, |e| e.load(Ordering::SeqCst));
     let _stopper = Stopper(shared);
     let mut last_batch = 0;
     loop {
@@ -247,10 +308,19 @@ fn flusher(shared: &Shared, mut flush: impl FnMut() -> Result<(), StoreError>) {
         };
         last_batch = batch.0.len();
         // Every request in `batch` was made before this flush starts.
-        let result = flush();
+        let before = epoch_now();
+        // A panic fails this batch only: the store may recover, and later requests deserve
+        // a flush.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut flush))
+            .unwrap_or_else(|_| Err(StoreError::Io("the store's flush panicked".into())));
+        let after = epoch_now();
         lock(&shared.queue).flushes += 1;
         for slot in batch.0.drain(..) {
-            slot.complete(result.clone());
+            if result.is_ok() && (slot.epoch != before || before != after) {
+                slot.complete(Err(StoreError::Io(LOST_IN_REOPEN.into())));
+            } else {
+                slot.complete(result.clone());
+            }
         }
     }
 }
@@ -258,7 +328,6 @@ fn flusher(shared: &Shared, mut flush: impl FnMut() -> Result<(), StoreError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::mpsc;
 
     #[test]
@@ -312,6 +381,56 @@ mod tests {
         // Later requests fail at once.
         std::thread::sleep(Duration::from_millis(20));
         assert!(matches!(group.request().wait(), Err(StoreError::Io(_))));
+    }
+
+    #[test]
+    fn a_request_made_before_a_reopen_fails_and_later_ones_succeed() {
+        let epoch = Arc::new(AtomicU64::new(1));
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let go_rx = Mutex::new(go_rx);
+        let group = GroupCommit::start_with_epoch(
+            move || {
+                // Each flush waits for the test's go.
+                let _ = lock(&go_rx).recv_timeout(Duration::from_secs(10));
+                Ok(())
+            },
+            epoch.clone(),
+        )
+        .unwrap();
+        let before = group.request();
+        // The store is reopened before the flush runs.
+        epoch.store(2, Ordering::SeqCst);
+        go_tx.send(()).unwrap();
+        assert_eq!(before.wait(), Err(StoreError::Io(LOST_IN_REOPEN.into())));
+        let after = group.request();
+        go_tx.send(()).unwrap();
+        assert_eq!(after.wait(), Ok(()));
+
+        // A commit made before a reopen whose request comes only after it fails too.
+        note_commit(2);
+        epoch.store(3, Ordering::SeqCst);
+        let late = group.request();
+        go_tx.send(()).unwrap();
+        assert_eq!(late.wait(), Err(StoreError::Io(LOST_IN_REOPEN.into())));
+        // The note is used once: the next request is of the current epoch.
+        let next = group.request();
+        go_tx.send(()).unwrap();
+        assert_eq!(next.wait(), Ok(()));
+    }
+
+    #[test]
+    fn a_flush_that_panics_fails_its_batch_and_the_next_may_succeed() {
+        let calls = Arc::new(AtomicU64::new(0));
+        let c = calls.clone();
+        let group = GroupCommit::start(move || {
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("the first flush explodes");
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(group.request().wait(), Err(StoreError::Io(_))));
+        assert_eq!(group.request().wait(), Ok(()));
     }
 
     #[test]

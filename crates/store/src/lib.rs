@@ -1,11 +1,15 @@
 //! Switchboard's sled store: the desk's [`Store`] trait on an embedded, durable database.
 //!
 //! Parts:
-//! - [`SledStore`]: the trait implemented over sled trees; every [`Store::commit`] is atomic:
-//!   its reads and the ticket version check run under the store's commit lock, then its
-//!   writes are journalled in one value and applied (module `journal`). No sled transaction:
-//!   sled 0.34 runs those behind a global lock that every flush holds for as long as the
-//!   disk takes, which stopped the desk at each group-commit flush.
+//! - [`SledStore`] (module `reopen`): the store the service holds; it replaces its open
+//!   database after an I/O error (a full disk), so that the service recovers by itself
+//!   once writes succeed again, and reports meanwhile why it is unhealthy.
+//! - `Database`: one open database, the trait implemented over sled trees; every
+//!   [`Store::commit`] is atomic: its reads and the ticket version check run under the
+//!   store's commit lock, then its writes are journalled in one value and applied (module
+//!   `journal`). No sled transaction: sled 0.34 runs those behind a global lock that every
+//!   flush holds for as long as the disk takes, which stopped the desk at each group-commit
+//!   flush.
 //! - [`GroupCommit`] and [`Durable`] (module `group`): many commits share one flush.
 //! - `schema`: the schema version in `meta` and migrations ([`SCHEMA_VERSION`]).
 //! - `keys`: the key bytes below, built in one place; `error`: sled errors as
@@ -72,6 +76,7 @@ mod journal;
 mod keys;
 mod outbox;
 mod release;
+mod reopen;
 mod schema;
 
 use std::collections::HashMap;
@@ -88,6 +93,7 @@ use switchboard_domain::{
 };
 
 pub use group::{Durable, GroupCommit};
+pub use reopen::SledStore;
 pub use schema::SCHEMA_VERSION;
 
 use cache::Cache;
@@ -97,11 +103,13 @@ use keys::{decode, encode};
 use outbox::{Entries, Res};
 use release::Release;
 
-/// The desk's [`Store`] on sled (see the crate docs for the trees).
+/// One open sled database with its trees: the desk's [`Store`] on sled (see the crate docs
+/// for the trees). [`SledStore`] holds one and replaces it after an I/O error (module
+/// `reopen`).
 ///
 /// Dropping it flushes, and returns only once the directory's lock is free (module
 /// `release`), so that the store can be opened again at once, by this process or another.
-pub struct SledStore {
+pub(crate) struct Database {
     /// Shared only weakly, with the [`GroupCommit`] flusher: the store is the one owner.
     db: Arc<Db>,
     meta: Tree,
@@ -217,10 +225,10 @@ const ID_BLOCK: u64 = 1024;
 /// held by another process.
 const LOCK_TRIES: u32 = 40;
 
-impl SledStore {
+impl Database {
     /// Opens (or creates) the store in directory `path`: migrates an older schema, refuses
     /// a newer one ([`StoreError::TooNew`]) or a directory another process holds.
-    pub fn open(path: impl AsRef<Path>) -> Result<SledStore, StoreError> {
+    pub(crate) fn open(path: impl AsRef<Path>) -> Result<Database, StoreError> {
         let path = path.as_ref();
         // sled's I/O threads can hold the directory's lock for a moment after the previous
         // holder in this process (or a process that just exited) let go: a lock that is
@@ -249,22 +257,22 @@ impl SledStore {
                 }
             }
         };
-        SledStore::with_db(db, Some(path.to_path_buf()))
+        Database::with_db(db, Some(path.to_path_buf()))
     }
 
     /// A store in a temporary directory that sled deletes on drop (demos, tests).
-    pub fn temporary() -> Result<SledStore, StoreError> {
+    pub(crate) fn temporary() -> Result<Database, StoreError> {
         let db = sled::Config::new()
             .temporary(true)
             .open()
             .map_err(from_sled)?;
-        SledStore::with_db(db, None)
+        Database::with_db(db, None)
     }
 
     /// The store on an open database; `dir` is its directory (`None`: temporary).
-    fn with_db(db: Db, dir: Option<PathBuf>) -> Result<SledStore, StoreError> {
+    fn with_db(db: Db, dir: Option<PathBuf>) -> Result<Database, StoreError> {
         let tree = |name: &str| db.open_tree(name).map_err(from_sled);
-        let store = SledStore {
+        let store = Database {
             meta: tree(keys::META)?,
             tickets: tree(keys::TICKETS)?,
             status: tree(keys::STATUS)?,
@@ -553,38 +561,9 @@ impl SledStore {
     }
 
     /// The schema version stamped in the store.
-    pub fn schema_version(&self) -> Result<u32, StoreError> {
+    pub(crate) fn schema_version(&self) -> Result<u32, StoreError> {
         schema::read(&self.meta)?
             .ok_or_else(|| StoreError::Corrupt("the store has no schema version".into()))
-    }
-
-    /// Every stored ticket with an id in `[from, to)`, in id order, decoded one at a time:
-    /// for reports over millions of tickets, which must not hold them all in memory (and
-    /// can split the ids among threads, up to [`Store::last_ticket_id`]). Not one snapshot: a commit during the scan may or
-    /// may not be seen, which is fine for statistics and never tears a ticket.
-    /// `T` is [`Ticket`] or any struct with some of its fields (the others are skipped).
-    pub fn scan_tickets<T: serde::de::DeserializeOwned>(
-        &self,
-        from: TicketId,
-        to: TicketId,
-    ) -> impl Iterator<Item = Result<T, StoreError>> + '_ {
-        self.tickets
-            .range(keys::id(from.0)..keys::id(to.0))
-            .values()
-            .map(|v| decode(keys::TICKETS, &v.map_err(from_sled)?))
-    }
-
-    /// Starts a [`GroupCommit`] that flushes this store.
-    ///
-    /// The flusher holds the database weakly, so that it never keeps the directory locked
-    /// after the store is dropped; a request made after that completes at once, because
-    /// dropping the store flushed every commit.
-    pub fn group_commit(&self) -> Result<GroupCommit, StoreError> {
-        let db = Arc::downgrade(&self.db);
-        GroupCommit::start(move || match db.upgrade() {
-            Some(db) => db.flush().map(|_| ()).map_err(from_sled),
-            None => Ok(()),
-        })
     }
 
     fn get<T: serde::de::DeserializeOwned>(
@@ -599,7 +578,7 @@ impl SledStore {
     }
 }
 
-impl Drop for SledStore {
+impl Drop for Database {
     fn drop(&mut self) {
         // Every commit becomes durable, and no log write is left for sled's I/O threads to
         // start after the handles are gone (module `release`). A failure cannot be returned
@@ -608,7 +587,7 @@ impl Drop for SledStore {
     }
 }
 
-impl Store for SledStore {
+impl Store for Database {
     fn seen(&self, key: &UpdateKey) -> Result<bool, StoreError> {
         let _view = self.read();
         self.seen.contains_key(key.0.as_bytes()).map_err(from_sled)
@@ -860,7 +839,7 @@ mod tests {
     fn a_commit_cut_short_by_a_crash_is_completed_at_open() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let store = SledStore::open(dir.path()).unwrap();
+            let store = Database::open(dir.path()).unwrap();
             store.commit(&open_ticket(1)).unwrap();
             // What a crash halfway through the next commit leaves: its journal entry and
             // only the first half of its writes.
@@ -872,7 +851,7 @@ mod tests {
             store.apply(&writes[..writes.len() / 2]).unwrap();
             store.flush().unwrap();
         }
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = Database::open(dir.path()).unwrap();
         assert!(store.pending.is_empty());
         for n in [1, 2] {
             assert_eq!(store.ticket(TicketId(n)).unwrap().unwrap().version, 1);
@@ -903,7 +882,7 @@ mod tests {
     fn a_finished_commit_is_not_applied_again_at_open() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let store = SledStore::open(dir.path()).unwrap();
+            let store = Database::open(dir.path()).unwrap();
             store.commit(&open_ticket(1)).unwrap();
             // The entry stays (anchored on T-1)...
             assert!(!store.pending.is_empty());
@@ -921,7 +900,7 @@ mod tests {
                 .unwrap();
             store.flush().unwrap();
         }
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = Database::open(dir.path()).unwrap();
         assert!(
             store.outbox(10).unwrap().is_empty(),
             "a delivered message came back"
@@ -937,7 +916,7 @@ mod tests {
     fn an_anchored_entry_whose_ticket_is_missing_is_applied() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let store = SledStore::open(dir.path()).unwrap();
+            let store = Database::open(dir.path()).unwrap();
             // Everything but the anchor (the ticket, written last) reached the disk.
             let (writes, _, _, _) = store.plan(&open_ticket(1), &lock(&store.commit)).unwrap();
             assert_eq!(writes.last().unwrap().tree, tree::TICKETS);
@@ -948,14 +927,14 @@ mod tests {
             store.apply(&writes[..writes.len() - 1]).unwrap();
             store.flush().unwrap();
         }
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = Database::open(dir.path()).unwrap();
         assert_eq!(store.ticket(TicketId(1)).unwrap().unwrap().version, 1);
         assert_eq!(store.outbox(10).unwrap().len(), 1);
     }
 
     #[test]
     fn an_unchanged_status_leaves_the_index_alone_and_a_change_moves_it() {
-        let store = SledStore::temporary().unwrap();
+        let store = Database::temporary().unwrap();
         store.commit(&open_ticket(1)).unwrap();
         let mut t = ticket(1, "u1", "c1", TicketStatus::Queued, 2);
         store

@@ -3,17 +3,17 @@
 //!
 //! Parts:
 //! - the lane index (`lane_outboxid`): every outbox entry has a key there, written by the
-//!   same commit as the entry (`SledStore::plan`), so that the dispatcher can refill a chat's
+//!   same commit as the entry (`Database::plan`), so that the dispatcher can refill a chat's
 //!   queue by reading that chat's entries only, whatever the rest of the outbox holds.
 //!   Lanes are what the store can tell from an entry's destination: a customer's
 //!   conversation, or `staff` for every entry to the staff space (tickets' threads and the
 //!   space itself, in one lane because a Telegram staff group delivers them all in one
 //!   queue); the value names an entry's ticket, so that one ticket's thread (a Discord
 //!   thread) is read from the staff lane without decoding the other entries.
-//! - acknowledging ([`SledStore::ack_entry`]): the entry first, then its index key. A crash
+//! - acknowledging ([`Database::ack_entry`]): the entry first, then its index key. A crash
 //!   between the two leaves an index key with no entry, which reads skip; the reverse order
 //!   could leave an entry no lane read finds.
-//! - dead letters ([`SledStore::bury`], [`SledStore::unbury`]): moved between the outbox and
+//! - dead letters ([`Database::bury`], [`Database::unbury`]): moved between the outbox and
 //!   `outboxid_deadletter` atomically, through the commit journal (module `journal`) under
 //!   the commit lock; a retried letter gets a new outbox id from the commits' counter, so
 //!   it sorts after everything a dispatcher has read.
@@ -25,7 +25,7 @@ use switchboard_domain::{Destination, Outbound, Timestamp};
 use crate::error::from_sled;
 use crate::journal::{self, Write};
 use crate::keys::{self, decode, encode};
-use crate::{Counters, ID_BLOCK, SledStore, del, lock, put, tree};
+use crate::{Counters, Database, ID_BLOCK, del, lock, put, tree};
 
 /// Outbox entries with their ids, or why not.
 pub(crate) type Entries = Result<Vec<(OutboxId, Outbound)>, StoreError>;
@@ -38,7 +38,7 @@ struct Head {
     to: Destination,
 }
 
-impl SledStore {
+impl Database {
     /// Removes a delivered entry and its lane key (see the module docs for the order).
     pub(crate) fn ack_entry(&self, id: OutboxId) -> Result<(), StoreError> {
         let Some(old) = self.outbox.remove(keys::id(id.0)).map_err(from_sled)? else {

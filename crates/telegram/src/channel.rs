@@ -3,6 +3,7 @@
 //! polling, the webhook) is added to it by `run`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use switchboard_domain::{Channel, ChannelStore, DeliveryError, Outbound, Secret, Sending};
 use teloxide::Bot;
@@ -16,6 +17,8 @@ use crate::send;
 pub struct Telegram {
     pub(crate) cfg: TelegramConfig,
     pub(crate) sender: send::Sender,
+    /// Updates skipped because they could not be read (see `run`).
+    skipped: AtomicU64,
 }
 
 impl Telegram {
@@ -34,7 +37,21 @@ impl Telegram {
         Ok(Telegram {
             sender: send::Sender::new(bot, cfg.clone(), store),
             cfg,
+            skipped: AtomicU64::new(0),
         })
+    }
+
+    /// How many updates were skipped since the start because they could not be read (a
+    /// health figure: each one is also logged with its id and what was wrong).
+    pub fn skipped_updates(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
+    /// Adds `n` skipped updates to [`Telegram::skipped_updates`].
+    pub(crate) fn count_skipped(&self, n: u64) {
+        if n > 0 {
+            self.skipped.fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     /// The settings.

@@ -13,6 +13,8 @@
 //!   [`DeliveryError`].
 //! - [`channel`]: [`Telegram`], the channel, and its [`switchboard_domain::Channel`]
 //!   implementation for the dispatcher.
+//! - `incoming`: each update read on its own, so that one Telegram update that cannot be
+//!   read is skipped instead of blocking the batch.
 //! - [`run`]: long polling or the webhook; updates are acknowledged only after they are
 //!   durable ([`Host`]).
 //!
@@ -25,6 +27,7 @@ pub mod channel;
 pub mod config;
 pub mod error;
 pub mod html;
+mod incoming;
 mod limits;
 pub mod parse;
 pub mod run;

@@ -1,13 +1,16 @@
 //! Receiving updates: long polling (default) or a webhook. Either way an update is
 //! acknowledged to Telegram only after the desk's transition for it is durable: the poll
 //! offset moves past a batch after one group flush covers it, and the webhook answers 200
-//! after the flush (Telegram sends again what was not answered).
+//! after the flush (Telegram sends again what was not answered). An update that cannot be
+//! read (`incoming`) is skipped with a log line and counted
+//! ([`Telegram::skipped_updates`]); the offset moves past it, and the webhook answers it
+//! 200, so that it never blocks the updates behind it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::Requester;
+use teloxide::requests::{JsonRequest, Request};
 use teloxide::types::{AllowedUpdate, CallbackQueryId, Update, UpdateKind};
 use tokio::sync::watch;
 
@@ -15,6 +18,7 @@ use switchboard_domain::{Backoff, DeliveryError, Secret};
 
 use crate::channel::Telegram;
 use crate::error::WebhookError;
+use crate::incoming::{RawGetUpdates, Received, read};
 use crate::parse::{Parsed, parse};
 use crate::send::classify;
 
@@ -35,27 +39,56 @@ fn callback_of(u: &Update) -> Option<CallbackQueryId> {
     }
 }
 
-/// Handles a batch of updates in order: submits each, stops at the first the host could
-/// not take. Returns how many were handled and the callbacks among them.
-pub(crate) fn submit_batch(
-    host: &dyn Host,
-    staff_chat: i64,
-    updates: &[Update],
-) -> (usize, Vec<CallbackQueryId>) {
-    let mut callbacks = Vec::new();
-    for (i, u) in updates.iter().enumerate() {
+/// What became of a batch: how many of its elements were handled (in order, up to the
+/// first the host could not take), the callbacks among them, and how many were skipped as
+/// unreadable.
+pub(crate) struct Handled {
+    pub(crate) done: usize,
+    pub(crate) callbacks: Vec<CallbackQueryId>,
+    pub(crate) skipped: u64,
+}
+
+/// Handles a batch of updates in order: submits each readable one, skips (and logs) each
+/// unreadable one, stops at the first the host could not take.
+pub(crate) fn submit_batch(host: &dyn Host, staff_chat: i64, updates: &[Received]) -> Handled {
+    let mut handled = Handled {
+        done: 0,
+        callbacks: Vec::new(),
+        skipped: 0,
+    };
+    for (i, r) in updates.iter().enumerate() {
+        let u = match r {
+            Received::Update(u) => u,
+            Received::Invalid { id, why } => {
+                tracing::warn!(update = ?id, why = %why, "an update Switchboard cannot read was skipped");
+                handled.skipped += 1;
+                handled.done = i + 1;
+                continue;
+            }
+        };
         match parse(u, staff_chat) {
             Parsed::Inbound(inb) => {
                 if let Err(e) = host.submit(&inb) {
                     tracing::error!(update = u.id.0, error = %e, "the desk could not take an update; it will be offered again");
-                    return (i, callbacks);
+                    return handled;
                 }
             }
             Parsed::Ignore(why) => tracing::debug!(update = u.id.0, why, "update ignored"),
         }
-        callbacks.extend(callback_of(u));
+        handled.callbacks.extend(callback_of(u));
+        handled.done = i + 1;
     }
-    (updates.len(), callbacks)
+    handled
+}
+
+/// The offset that acknowledges the first `done` elements of a batch: past the highest id
+/// among them (an unreadable update without an id is passed by the ids around it).
+fn offset_after(updates: &[Received], done: usize) -> Option<i32> {
+    updates[..done]
+        .iter()
+        .filter_map(Received::id)
+        .max()
+        .map(|id| i32::try_from(u64::from(id) + 1).unwrap_or(i32::MAX))
 }
 
 impl Telegram {
@@ -75,18 +108,24 @@ impl Telegram {
         let mut offset: i32 = 0;
         // One poller: no jitter needed.
         let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
+        // While the desk refuses updates (a store being reopened): waits that grow, so that
+        // an outage is not logged five times a second, and stay short enough to notice the
+        // recovery soon.
+        let mut refused = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
         // A webhook left over from webhook mode would make getUpdates fail.
         if let Err(e) = self.sender.bot.delete_webhook().await {
             tracing::warn!(error = %e, "could not remove a webhook; polling may fail");
         }
         loop {
-            let req = self
-                .sender
-                .bot
-                .get_updates()
-                .offset(offset)
-                .timeout(self.cfg.poll_timeout_secs)
-                .allowed_updates(ALLOWED);
+            let req = JsonRequest::new(
+                self.sender.bot.clone(),
+                RawGetUpdates {
+                    offset,
+                    timeout: self.cfg.poll_timeout_secs,
+                    allowed_updates: ALLOWED.to_vec(),
+                },
+            )
+            .send();
             let updates = tokio::select! {
                 r = req => r,
                 _ = shutdown.changed() => return,
@@ -112,20 +151,29 @@ impl Telegram {
             if updates.is_empty() {
                 continue;
             }
-            let (done, callbacks) = submit_batch(host.as_ref(), self.cfg.staff_chat_id, &updates);
+            let updates: Vec<Received> = updates.into_iter().map(read).collect();
+            let Handled {
+                done,
+                callbacks,
+                skipped,
+            } = submit_batch(host.as_ref(), self.cfg.staff_chat_id, &updates);
             if let Err(e) = host.durable().await {
                 // Nothing is confirmed: the same updates come again (the desk drops the
                 // ones it has seen).
                 tracing::error!(error = %e, "the store could not make updates durable");
-                tokio::time::sleep(backoff.current()).await;
+                tokio::time::sleep(refused.next(0)).await;
                 continue;
             }
-            if done > 0 {
-                offset = updates[done - 1].id.0 as i32 + 1;
+            self.count_skipped(skipped);
+            let next = offset_after(&updates, done);
+            if let Some(next) = next {
+                offset = offset.max(next);
             }
             self.answer(callbacks).await;
-            if done < updates.len() {
-                tokio::time::sleep(backoff.current()).await;
+            if done < updates.len() || next.is_none() {
+                tokio::time::sleep(refused.next(0)).await;
+            } else {
+                refused.reset();
             }
         }
     }
@@ -161,16 +209,28 @@ async fn on_update(
         tracing::warn!("a webhook request without the right secret token was refused");
         return StatusCode::UNAUTHORIZED;
     }
-    let update: Update = match serde_json::from_slice(&body) {
-        Ok(u) => u,
-        Err(e) => {
-            // Telegram would send it again forever; it cannot become readable.
-            tracing::error!(error = %e, "an unreadable webhook update was dropped");
-            return StatusCode::OK;
-        }
+    // An update that cannot be read is answered 200: Telegram would send it again
+    // forever, and it cannot become readable.
+    let update = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(v) => read(v),
+        Err(e) => Received::Invalid {
+            id: None,
+            why: format!(
+                "a body that is not JSON ({})",
+                crate::incoming::describe(&e)
+            ),
+        },
     };
     let staff = hook.telegram.cfg.staff_chat_id;
-    let (done, callbacks) = submit_batch(hook.host.as_ref(), staff, std::slice::from_ref(&update));
+    let Handled {
+        done,
+        callbacks,
+        skipped,
+    } = submit_batch(hook.host.as_ref(), staff, std::slice::from_ref(&update));
+    if skipped > 0 {
+        hook.telegram.count_skipped(skipped);
+        return StatusCode::OK;
+    }
     if done == 0 {
         return StatusCode::INTERNAL_SERVER_ERROR;
     }

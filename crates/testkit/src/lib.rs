@@ -17,8 +17,8 @@ pub mod discord;
 pub mod telegram;
 
 pub use telegram::{
-    BOT_ID, BOT_USERNAME, Call, FakeTelegram, Fault, LimitRule, Media, MyCommands, RateViolation,
-    Sent, TOKEN, TgUser, Topic,
+    BOT_ID, BOT_USERNAME, Call, FakeTelegram, Fault, LimitRule, Malformed, Media, MyCommands,
+    RateViolation, Sent, TOKEN, TgUser, Topic,
 };
 
 pub use discord::{

@@ -517,6 +517,7 @@ impl Dispatcher {
                         policy: self.policy.clone(),
                         words: self.words.clone(),
                         gates: self.gates.clone(),
+                        durable: self.durable.clone(),
                         shutdown: shutdown.clone(),
                     });
                     spawned.push(handle);

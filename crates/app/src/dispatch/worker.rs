@@ -40,6 +40,8 @@ pub(super) struct Worker {
     pub(super) words: Option<Words>,
     /// Gates of queues whose card this worker sends (see `Dispatcher::card_queue`).
     pub(super) gates: super::Gates,
+    /// Makes removals durable before the queue sends again (one flush shared by all).
+    pub(super) durable: super::Durable,
     pub(super) shutdown: watch::Receiver<bool>,
 }
 
@@ -176,7 +178,9 @@ impl Worker {
             Outcome::Delivered => {
                 if let Err(e) = self.store.ack_outbox(id) {
                     tracing::error!(outbox = id.0, error = %e, "delivered, but could not remove it from the outbox (it may be sent again)");
+                    return;
                 }
+                self.removal_durable(&[id]).await;
             }
             Outcome::GiveUp { reason, attempts } => self.give_up(id, &reason, attempts),
             Outcome::Stopped => {}
@@ -198,6 +202,8 @@ impl Worker {
                         tracing::error!(outbox = id.0, error = %e, "delivered in a digest, but could not remove it from the outbox (it may be sent again)");
                     }
                 }
+                let ids: Vec<OutboxId> = cards.iter().map(|(id, _, _)| *id).collect();
+                self.removal_durable(&ids).await;
             }
             Outcome::GiveUp { reason, attempts } => {
                 for (id, _, _) in cards {
@@ -205,6 +211,15 @@ impl Worker {
                 }
             }
             Outcome::Stopped => {}
+        }
+    }
+
+    /// Waits until the removal of delivered entries is durable, before this queue sends
+    /// again: after a crash only what was in flight in each queue is sent again, not
+    /// everything sent since sled's last background flush.
+    async fn removal_durable(&self, ids: &[OutboxId]) {
+        if let Err(e) = (self.durable)().await {
+            tracing::warn!(outbox = ?ids.iter().map(|i| i.0).collect::<Vec<_>>(), error = %e, "a delivered message's removal is not durable yet (it may be sent again after a crash)");
         }
     }
 

@@ -142,6 +142,19 @@ pub enum Media {
     Sticker,
 }
 
+/// How [`FakeTelegram::malformed_text`] breaks an update: faults injected in front of the
+/// platform (a proxy or an emulator that does not follow the Bot API), which a bot must
+/// survive without blocking the updates behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    /// The message has no `chat` field (the Bot API says it always has one).
+    ChatMissing,
+    /// The message's `chat` is a string instead of a Chat object.
+    ChatWrongType,
+    /// The `update_id` is a string holding the number instead of an Integer.
+    IdAsString,
+}
+
 impl Media {
     const ALL: [Media; 5] = [
         Media::Photo,
@@ -596,6 +609,33 @@ impl FakeTelegram {
             );
             api::delete_topic(st, chat_id, thread);
         });
+    }
+
+    /// A private text message from `user` broken as `how` says, queued as an update
+    /// (it is not kept as a message of the chat). Returns its update id.
+    pub fn malformed_text(&self, user: &TgUser, text: &str, how: Malformed) -> i64 {
+        self.shared.mutate(|st| {
+            st.ensure_user(user);
+            let id = st.next_message_id(user.id);
+            let mut m = st.base_message(user.id, id, state::user_json(user), None);
+            set_text(&mut m, text);
+            match how {
+                Malformed::ChatMissing => {
+                    m.remove("chat");
+                }
+                Malformed::ChatWrongType => {
+                    m.insert("chat".into(), json!(text));
+                }
+                Malformed::IdAsString => {}
+            }
+            let update_id = st.push_update("message", Value::Object(m));
+            if how == Malformed::IdAsString
+                && let Some(u) = st.updates.back_mut()
+            {
+                u["update_id"] = json!(update_id.to_string());
+            }
+            update_id
+        })
     }
 
     /// Queues any update object; its `update_id` is assigned (and returned).

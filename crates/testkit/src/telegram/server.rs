@@ -198,7 +198,7 @@ async fn get_updates(shared: &Shared, p: &Params) -> Reply {
             while st
                 .updates
                 .front()
-                .and_then(|u| u["update_id"].as_i64())
+                .and_then(update_id_of)
                 .is_some_and(|id| id < offset)
             {
                 st.updates.pop_front();
@@ -263,7 +263,7 @@ pub(crate) async fn deliver_webhook(shared: Arc<Shared>) {
             }
             continue;
         };
-        let update_id = update["update_id"].as_i64();
+        let update_id = update_id_of(&update);
         let mut request = client.post(&url).json(&update);
         if let Some(secret) = secret {
             request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
@@ -273,8 +273,7 @@ pub(crate) async fn deliver_webhook(shared: Arc<Shared>) {
                 let status = response.status();
                 shared.mutate(|st| {
                     st.webhook_statuses.push(status.as_u16());
-                    if status.is_success()
-                        && st.updates.front().and_then(|u| u["update_id"].as_i64()) == update_id
+                    if status.is_success() && st.updates.front().and_then(update_id_of) == update_id
                     {
                         st.updates.pop_front();
                     }
@@ -292,4 +291,12 @@ pub(crate) async fn deliver_webhook(shared: Arc<Shared>) {
             tokio::time::sleep(delay).await;
         }
     }
+}
+
+/// An update's id: a number, or (in an update broken on purpose, see
+/// [`super::Malformed::IdAsString`]) a string holding one.
+fn update_id_of(update: &Value) -> Option<i64> {
+    let id = &update["update_id"];
+    id.as_i64()
+        .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
 }
