@@ -1,6 +1,8 @@
-//! The serenity client: connected with the intents, its events handed to the channels'
-//! queues, the slash commands registered and missed messages caught up after every
-//! `READY`, stopped cleanly at shutdown ([`Discord::run`]).
+//! The serenity side: the event handler (each event to its channel's queue; the slash
+//! commands registered and missed messages caught up after every `READY`), the raw
+//! handler that counts the session's dispatches, and [`Discord::run`]: the shard manager
+//! made, the shard started (resuming a stored session, [`super::shard`]), stopped cleanly
+//! at shutdown with the session left resumable.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,13 +10,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serenity::all::{
-    ChannelId, ChannelType, ClientBuilder, Context as Ctx, EventHandler, Guild, GuildChannel,
-    GuildId, Interaction, Message, MessageUpdateEvent, PartialGuildChannel, Ready,
+    ChannelId, ChannelType, Context as Ctx, Event, EventHandler, Guild, GuildChannel, GuildId,
+    Interaction, Message, MessageUpdateEvent, PartialGuildChannel, RawEventHandler, Ready,
+    ResumedEvent, ShardId, ShardManager, ShardManagerOptions,
 };
 use serenity::async_trait;
+use serenity::futures::StreamExt;
+use serenity::prelude::TypeMap;
 use switchboard_domain::Host;
-use tokio::sync::watch;
+use tokio::sync::{Mutex as AsyncMutex, RwLock, watch};
 
+use super::progress::Progress;
+use super::shard::Parts;
 use super::{ChannelInfo, Job, Shared, intents, lock};
 use crate::channel::{Discord, http_for};
 use crate::commands::commands;
@@ -55,6 +62,20 @@ impl EventHandler for Handler {
         }));
     }
 
+    async fn resume(&self, _ctx: Ctx, _r: ResumedEvent) {
+        // Only the RESUMED of a stored session at start: serenity's own resumes after a
+        // dropped connection replay everything, and nothing of the process was lost.
+        if !self.0.resumed_start.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        tracing::info!("resumed the Discord gateway session of the previous run");
+        let shared = self.0.clone();
+        self.0.track(tokio::spawn(async move {
+            shared.register_commands().await;
+            shared.catch_up().await;
+        }));
+    }
+
     async fn guild_create(&self, _ctx: Ctx, guild: Guild, _is_new: Option<bool>) {
         for c in guild.channels.values().chain(guild.threads.iter()) {
             self.0.learn(c);
@@ -80,10 +101,16 @@ impl EventHandler for Handler {
 
     async fn message(&self, _ctx: Ctx, m: Message) {
         if m.author.id.get() == self.0.bot_id.load(Ordering::Relaxed) {
+            // Counted all the same: its ticket is done at once.
+            let t = lock(&self.0.progress).ticket();
+            lock(&self.0.progress).done(t);
             return;
         }
+        if m.guild_id.is_none() && !m.author.bot {
+            self.0.record_dm(m.channel_id.get(), m.id.get());
+        }
         self.0
-            .enqueue(m.channel_id.get(), Job::Message(Box::new(m)));
+            .enqueue_live(m.channel_id.get(), Job::Message(Box::new(m)));
     }
 
     async fn message_update(
@@ -93,7 +120,8 @@ impl EventHandler for Handler {
         _new: Option<Message>,
         e: MessageUpdateEvent,
     ) {
-        self.0.enqueue(e.channel_id.get(), Job::Edit(Box::new(e)));
+        self.0
+            .enqueue_live(e.channel_id.get(), Job::Edit(Box::new(e)));
     }
 
     async fn interaction_create(&self, _ctx: Ctx, i: Interaction) {
@@ -121,18 +149,32 @@ impl EventHandler for Handler {
                     },
                     private: p.kind == ChannelType::PrivateThread,
                     archived: p.thread_metadata.is_some_and(|m| m.archived),
+                    last_message: None,
                 },
             );
         }
-        self.0.enqueue(channel.get(), Job::Interaction(Box::new(i)));
+        self.0
+            .enqueue_live(channel.get(), Job::Interaction(Box::new(i)));
+    }
+}
+
+/// Counts every dispatch of the session (see [`super::progress`]) and stores a new
+/// session at its READY.
+struct Counter(Arc<Shared>);
+
+#[async_trait]
+impl RawEventHandler for Counter {
+    async fn raw_event(&self, _ctx: Ctx, ev: Event) {
+        self.0.on_dispatch(&ev);
     }
 }
 
 impl Discord {
-    /// Connects to the gateway and runs until `shutdown` turns true: registers the guild's
-    /// slash commands and catches up on missed messages after each `READY`, submits
-    /// updates to `host` one at a time per channel, answers interactions once their
-    /// updates are durable. serenity reconnects and resumes by itself.
+    /// Connects to the gateway and runs until `shutdown` turns true: resumes the session a
+    /// previous run stored when Discord allows, registers the slash commands and catches
+    /// up on missed messages after each `READY`, submits updates to `host` one at a time
+    /// per channel, answers interactions once their updates are durable, and stores how
+    /// far the session was handled. serenity reconnects and resumes by itself.
     pub async fn run(
         self: Arc<Self>,
         host: Arc<dyn Host>,
@@ -148,19 +190,19 @@ impl Discord {
             channels: Mutex::new(HashMap::new()),
             queues: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
+            progress: Mutex::new(Progress::default()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            resumed_start: std::sync::atomic::AtomicBool::new(false),
         });
-        let http = http_for(&self.cfg, &self.token);
-        let mut client = ClientBuilder::new_with_http(http, intents(&self.cfg))
-            .event_handler(Handler(shared.clone()))
-            .await
-            .map_err(|e| RunError::Client(e.to_string()))?;
+        let http = Arc::new(http_for(&self.cfg, &self.token));
         // serenity asks for the gateway's address once and, if that one request fails,
         // silently falls back to Discord's public address: with another `api_url` (a test
         // server) that would never connect. Ask again, a few times, and use the answer.
+        let mut ws_url = "wss://gateway.discord.gg".to_string();
         for attempt in 0..5 {
-            match client.http.get_gateway().await {
+            match http.get_gateway().await {
                 Ok(g) => {
-                    *client.ws_url.lock().await = g.url;
+                    ws_url = g.url;
                     break;
                 }
                 Err(e) => {
@@ -170,24 +212,46 @@ impl Discord {
             }
         }
         // One client (and in production one rate limiter) for everything.
-        self.sender.set_http(client.http.clone());
-        let shards = client.shard_manager.clone();
-        let mut task = tokio::spawn(async move { client.start().await });
+        self.sender.set_http(http.clone());
+        let parts = Parts {
+            data: Arc::new(RwLock::new(TypeMap::new())),
+            handler: Arc::new(Handler(shared.clone())),
+            raw: Arc::new(Counter(shared.clone())),
+            http: http.clone(),
+            intents: intents(&self.cfg),
+        };
+        // What `Client::start` does, with the shard started here (resuming if it can).
+        let (manager, mut ended) = ShardManager::new(ShardManagerOptions {
+            data: parts.data.clone(),
+            event_handlers: vec![parts.handler.clone()],
+            raw_event_handlers: vec![parts.raw.clone()],
+            shard_index: 0,
+            shard_init: 1,
+            shard_total: 1,
+            ws_url: Arc::new(AsyncMutex::new(ws_url)),
+            http: http.clone(),
+            intents: parts.intents,
+            presence: None,
+        });
+        let saved = shared.saved_session();
+        shared.start_shard(&manager, &parts, saved).await;
+        shared.track(tokio::spawn(shared.clone().keep_checkpoint()));
         tokio::select! {
-            r = &mut task => match r {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(RunError::GatewayEnded(e.to_string())),
-                Err(e) => Err(RunError::Failed(e.to_string())),
+            r = ended.next() => match r {
+                Some(Err(e)) => Err(RunError::GatewayEnded(e.to_string())),
+                _ => Ok(()),
             },
             () = async {
                 // A dropped sender also means stop.
                 let _ = shutdown.wait_for(|v| *v).await;
             } => {
-                shards.shutdown_all().await;
-                if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
-                    tracing::warn!("the Discord client did not stop within 5 s");
+                // 4000, not 1000: Discord keeps the session resumable for the next start.
+                let stop = manager.shutdown(ShardId(0), 4000);
+                if tokio::time::timeout(Duration::from_secs(6), stop).await.is_err() {
+                    tracing::warn!("the Discord shard did not stop within 6 s");
                 }
                 shared.wind_down(Duration::from_secs(10)).await;
+                shared.settle_checkpoint();
                 Ok(())
             }
         }
