@@ -157,6 +157,9 @@ impl Job {
     }
 }
 
+/// A job in a channel's queue, with its ticket when it came from the gateway.
+pub(crate) type Queued = (Job, Option<u64>);
+
 /// What the gateway's parts share: the channel, the host, what is known of channels, the
 /// channels' queues and the tasks to await at shutdown.
 pub(crate) struct Shared {
@@ -165,7 +168,7 @@ pub(crate) struct Shared {
     pub(crate) bot_id: AtomicU64,
     pub(crate) channels: Mutex<HashMap<u64, ChannelInfo>>,
     /// Each channel's queue: jobs, with their ticket when they came from the gateway.
-    pub(crate) queues: Mutex<HashMap<u64, mpsc::UnboundedSender<(Job, Option<u64>)>>>,
+    pub(crate) queues: Mutex<HashMap<u64, mpsc::UnboundedSender<Queued>>>,
     /// The workers and start-up tasks, awaited at shutdown (they hold the store).
     pub(crate) tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// How far the gateway session has been handled (what a restart resumes from).

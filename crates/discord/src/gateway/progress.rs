@@ -105,7 +105,7 @@ impl Progress {
             self.count = Some((s.id.clone(), self.received));
         }
         let (id, seq) = safe.map(|(id, c, _)| (id, c))?;
-        self.to_save(id, seq)
+        self.newer(id, seq)
     }
 
     /// At shutdown, once the shard has stopped and the workers have finished: the count
@@ -115,10 +115,10 @@ impl Progress {
             return None;
         }
         let id = self.session.as_ref()?.id.clone();
-        self.to_save(id, self.received)
+        self.newer(id, self.received)
     }
 
-    fn to_save(&mut self, id: String, seq: u64) -> Option<SavedSession> {
+    fn newer(&mut self, id: String, seq: u64) -> Option<SavedSession> {
         let s = self.session.as_ref().filter(|s| s.id == id)?;
         if self
             .saved

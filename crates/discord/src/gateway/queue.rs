@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Job, Shared, lock};
+use super::{Job, Queued, Shared, lock};
 
 /// How long a channel's worker waits for more events before sorting and handling them.
 pub const REORDER_WINDOW: Duration = Duration::from_millis(30);
@@ -48,11 +48,7 @@ impl Shared {
     /// A channel's worker: gathers what arrives within a short window, sorts it by
     /// snowflake, handles it one by one.
     /// A worker idle for [`IDLE_EXIT`] ends (a customer's next message starts another).
-    async fn work(
-        self: Arc<Self>,
-        channel: u64,
-        mut rx: mpsc::UnboundedReceiver<(Job, Option<u64>)>,
-    ) {
+    async fn work(self: Arc<Self>, channel: u64, mut rx: mpsc::UnboundedReceiver<Queued>) {
         loop {
             let first = match tokio::time::timeout(IDLE_EXIT, rx.recv()).await {
                 Ok(Some(j)) => j,
