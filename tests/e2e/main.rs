@@ -6,6 +6,8 @@
 //!   against the fake Discord of crates/testkit, and a mixed set-up with the fake Telegram.
 //! - `crash`: `switchboard run` killed with SIGKILL under load and restarted; nothing
 //!   acknowledged is lost or doubled.
+//! - `discord_crash`: the same on Discord (the binary against the fake Discord, 20 kills
+//!   during 400 DMs), and a gateway session invalidated while known customers write.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
@@ -23,6 +25,7 @@
 mod cli;
 mod crash;
 mod discord;
+mod discord_crash;
 mod lifecycle;
 mod race;
 mod reload;

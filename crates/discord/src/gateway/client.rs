@@ -165,7 +165,7 @@ struct Counter(Arc<Shared>);
 #[async_trait]
 impl RawEventHandler for Counter {
     async fn raw_event(&self, _ctx: Ctx, ev: Event) {
-        self.0.on_dispatch(&ev);
+        self.0.on_dispatch(&ev).await;
     }
 }
 

@@ -38,8 +38,9 @@ impl Shared {
         }
     }
 
-    /// Every dispatch, as serenity reads it: counted, and a new session stored at once.
-    pub(crate) fn on_dispatch(&self, ev: &Event) {
+    /// Every dispatch, as serenity reads it: counted, and a new session stored at once
+    /// and made durable (a crash right after must still find it to resume).
+    pub(crate) async fn on_dispatch(&self, ev: &Event) {
         let ready = match ev {
             Event::Ready(r) => r,
             _ => {
@@ -56,6 +57,9 @@ impl Shared {
             app: r.application.id.get(),
         });
         self.save_session(&s);
+        if let Err(e) = self.host.durable().await {
+            tracing::warn!(error = %e, "the new gateway session is not durable yet");
+        }
     }
 
     /// Records the DM `channel` where `message` arrived, if it is not recorded yet: before
@@ -83,6 +87,9 @@ impl Shared {
             let s = lock(&self.progress).tick();
             if let Some(s) = s {
                 self.save_session(&s);
+                // At most once a second: a flush of its own, so that an idle service's
+                // checkpoint does not wait for the next message to become durable.
+                let _ = self.host.durable().await;
             }
         }
     }
