@@ -106,12 +106,7 @@ struct Figures {
 }
 
 /// Reads the store (once no process holds it) and the fake's record.
-fn count(
-    data: &Path,
-    fake: &FakeDiscord,
-    written: &[(usize, String)],
-    dms: &[u64],
-) -> Figures {
+fn count(data: &Path, fake: &FakeDiscord, written: &[(usize, String)], dms: &[u64]) -> Figures {
     let store = SledStore::open(data).expect("the store reopens after the kills");
     let mut stored: HashMap<String, usize> = HashMap::new();
     let mut tickets: HashMap<String, usize> = HashMap::new();
@@ -257,4 +252,125 @@ async fn twenty_kills_during_400_dms_lose_nothing() {
         f.duplicates
     );
     assert!(resumes > 0, "restarts resume the stored session");
+}
+
+/// Whether every one of `texts` is a customer message in `store`, each once.
+fn stored_once(store: &SledStore, texts: &[String]) -> Result<(), String> {
+    let mut n: HashMap<String, usize> = HashMap::new();
+    for t in store.tickets(None).map_err(|e| e.to_string())? {
+        for m in store.messages(t.id).map_err(|e| e.to_string())? {
+            if let Author::Customer(_) = m.author {
+                *n.entry(m.text).or_default() += 1;
+            }
+        }
+    }
+    let wrong: Vec<String> = texts
+        .iter()
+        .filter(|t| n.get(*t).copied() != Some(1))
+        .map(|t| format!("{t:?} stored {} times", n.get(t).copied().unwrap_or(0)))
+        .collect();
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join(", "))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalidated_session_loses_nothing_from_customers_seen_before() {
+    const WAIT: Duration = Duration::from_secs(30);
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (config, data) = setup(dir.path(), &fake);
+    let settings = switchboard::config::Settings::load(Some(&config), None)
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    let store = std::sync::Arc::new(SledStore::open(&data).unwrap());
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = {
+        let store = store.clone();
+        let data = data.clone();
+        let config_dir = dir.path().to_path_buf();
+        tokio::spawn(async move {
+            switchboard::serve::run(settings, store, &data, Some(&config_dir), rx).await
+        })
+    };
+    assert!(fake.wait_connected(WAIT).await, "the gateway connects");
+    let agent = fake.user(940_000_000_000_000_001, "agent");
+    fake.member(&agent, &[STAFF_ROLE_ID]);
+    let old: Vec<DiscordUser> = (0..3)
+        .map(|k| fake.user(940_000_000_000_000_100 + k, &format!("old{k}")))
+        .collect();
+    let new: Vec<DiscordUser> = (0..3)
+        .map(|k| fake.user(940_000_000_000_000_200 + k, &format!("new{k}")))
+        .collect();
+
+    // Three customers have been served and their tickets closed.
+    for (k, c) in old.iter().enumerate() {
+        fake.dm(c, &format!("first question {k} qz"));
+        let card = fake
+            .wait_sent(WAIT, |s| {
+                s.channel_id == STAFF_CHANNEL_ID
+                    && text(s).contains(&format!("first question {k}"))
+                    && s.custom_ids().iter().any(|c| c.starts_with("close:"))
+            })
+            .await
+            .expect("a card with Close");
+        fake.press_button(&agent, card.message_id, "Close");
+    }
+    assert!(
+        fake.wait_until(WAIT, |_| store
+            .tickets(Some(switchboard_domain::TicketStatus::Resolved))
+            .is_ok_and(|t| t.len() == 3))
+            .await,
+        "the three tickets are closed"
+    );
+
+    // Three new customers write; the session is invalidated (not resumable) while their
+    // DMs are being handled, and all six write again before the new session exists: the
+    // gateway never delivers those.
+    let mut texts = Vec::new();
+    for (k, c) in new.iter().enumerate() {
+        let t = format!("hello, new {k} qz");
+        fake.dm(c, &t);
+        texts.push(t);
+    }
+    assert!(fake.invalid_session_now(false), "a live connection");
+    for (k, c) in old.iter().chain(new.iter()).enumerate() {
+        let t = format!("while the session was gone {k} qz");
+        fake.dm(c, &t);
+        texts.push(t);
+    }
+    assert_eq!(
+        fake.dropped_events().len(),
+        6,
+        "the gateway dropped the DMs written without a session"
+    );
+
+    // After the new session's READY, catching up finds all of them.
+    assert!(
+        fake.wait_until(Duration::from_secs(60), |f| f.identifies().len() == 2)
+            .await,
+        "a new session"
+    );
+    let found = fake
+        .wait_until(Duration::from_secs(60), |_| {
+            stored_once(&store, &texts).is_ok()
+        })
+        .await;
+    assert!(found, "{:?}", stored_once(&store, &texts));
+    for c in &new {
+        let dm = fake.dm_channel(c);
+        assert!(
+            fake.wait_until(WAIT, |f| f.sent_to(dm).iter().any(|s| !s.edit))
+                .await,
+            "new customer {} answered",
+            c.name
+        );
+    }
+    let _ = stop.send(true);
+    let r = tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("the service stops")
+        .expect("no panic");
+    r.expect("a clean stop");
 }
