@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serenity::all::{
@@ -47,47 +47,64 @@ impl Shared {
     }
 }
 
-/// serenity's event handler: each event to its channel's queue.
-struct Handler(Arc<Shared>);
+/// serenity's event handler: each event to its channel's queue. It holds the shared
+/// state weakly: serenity's shard queuer keeps its handlers after shutdown, and the state
+/// holds the store, which must be released when [`Discord::run`] returns.
+struct Handler(Weak<Shared>);
 
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Ctx, ready: Ready) {
-        self.0.bot_id.store(ready.user.id.get(), Ordering::Relaxed);
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
+        s.bot_id.store(ready.user.id.get(), Ordering::Relaxed);
         tracing::info!(bot = %ready.user.name, "connected to the Discord gateway");
-        let shared = self.0.clone();
-        self.0.track(tokio::spawn(async move {
+        let shared = s.clone();
+        s.track(tokio::spawn(async move {
             shared.register_commands().await;
             shared.catch_up().await;
         }));
     }
 
     async fn resume(&self, _ctx: Ctx, _r: ResumedEvent) {
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
         // Only the RESUMED of a stored session at start: serenity's own resumes after a
         // dropped connection replay everything, and nothing of the process was lost.
-        if !self.0.resumed_start.swap(false, Ordering::Relaxed) {
+        if !s.resumed_start.swap(false, Ordering::Relaxed) {
             return;
         }
         tracing::info!("resumed the Discord gateway session of the previous run");
-        let shared = self.0.clone();
-        self.0.track(tokio::spawn(async move {
+        let shared = s.clone();
+        s.track(tokio::spawn(async move {
             shared.register_commands().await;
             shared.catch_up().await;
         }));
     }
 
     async fn guild_create(&self, _ctx: Ctx, guild: Guild, _is_new: Option<bool>) {
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
         for c in guild.channels.values().chain(guild.threads.iter()) {
-            self.0.learn(c);
+            s.learn(c);
         }
     }
 
     async fn thread_create(&self, _ctx: Ctx, thread: GuildChannel) {
-        self.0.learn(&thread);
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
+        s.learn(&thread);
     }
 
     async fn thread_update(&self, _ctx: Ctx, _old: Option<GuildChannel>, new: GuildChannel) {
-        self.0.learn(&new);
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
+        s.learn(&new);
     }
 
     async fn thread_delete(
@@ -96,21 +113,26 @@ impl EventHandler for Handler {
         thread: PartialGuildChannel,
         _full: Option<GuildChannel>,
     ) {
-        lock(&self.0.channels).remove(&thread.id.get());
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
+        lock(&s.channels).remove(&thread.id.get());
     }
 
     async fn message(&self, _ctx: Ctx, m: Message) {
-        if m.author.id.get() == self.0.bot_id.load(Ordering::Relaxed) {
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
+        if m.author.id.get() == s.bot_id.load(Ordering::Relaxed) {
             // Counted all the same: its ticket is done at once.
-            let t = lock(&self.0.progress).ticket();
-            lock(&self.0.progress).done(t);
+            let t = lock(&s.progress).ticket();
+            lock(&s.progress).done(t);
             return;
         }
         if m.guild_id.is_none() && !m.author.bot {
-            self.0.record_dm(m.channel_id.get(), m.id.get());
+            s.record_dm(m.channel_id.get(), m.id.get());
         }
-        self.0
-            .enqueue_live(m.channel_id.get(), Job::Message(Box::new(m)));
+        s.enqueue_live(m.channel_id.get(), Job::Message(Box::new(m)));
     }
 
     async fn message_update(
@@ -120,11 +142,16 @@ impl EventHandler for Handler {
         _new: Option<Message>,
         e: MessageUpdateEvent,
     ) {
-        self.0
-            .enqueue_live(e.channel_id.get(), Job::Edit(Box::new(e)));
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
+        s.enqueue_live(e.channel_id.get(), Job::Edit(Box::new(e)));
     }
 
     async fn interaction_create(&self, _ctx: Ctx, i: Interaction) {
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
         let (channel, partial) = match &i {
             Interaction::Command(c) => (c.channel_id, c.channel.as_ref()),
             Interaction::Component(c) => (c.channel_id, c.channel.as_ref()),
@@ -138,7 +165,7 @@ impl EventHandler for Handler {
                 p.kind,
                 ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread
             );
-            lock(&self.0.channels).insert(
+            lock(&s.channels).insert(
                 channel.get(),
                 ChannelInfo {
                     dm: false,
@@ -153,19 +180,21 @@ impl EventHandler for Handler {
                 },
             );
         }
-        self.0
-            .enqueue_live(channel.get(), Job::Interaction(Box::new(i)));
+        s.enqueue_live(channel.get(), Job::Interaction(Box::new(i)));
     }
 }
 
 /// Counts every dispatch of the session (see [`super::progress`]) and stores a new
 /// session at its READY.
-struct Counter(Arc<Shared>);
+struct Counter(Weak<Shared>);
 
 #[async_trait]
 impl RawEventHandler for Counter {
     async fn raw_event(&self, _ctx: Ctx, ev: Event) {
-        self.0.on_dispatch(&ev).await;
+        let Some(s) = self.0.upgrade() else {
+            return;
+        };
+        s.on_dispatch(&ev).await;
     }
 }
 
@@ -215,8 +244,8 @@ impl Discord {
         self.sender.set_http(http.clone());
         let parts = Parts {
             data: Arc::new(RwLock::new(TypeMap::new())),
-            handler: Arc::new(Handler(shared.clone())),
-            raw: Arc::new(Counter(shared.clone())),
+            handler: Arc::new(Handler(Arc::downgrade(&shared))),
+            raw: Arc::new(Counter(Arc::downgrade(&shared))),
             http: http.clone(),
             intents: intents(&self.cfg),
         };
