@@ -164,10 +164,10 @@ async fn twenty_kills_during_400_dms_lose_nothing() {
         if order.len() == CUSTOMERS * PER_CUSTOMER {
             break;
         }
-        for k in 0..CUSTOMERS {
-            if step >= k / 4 && next[k] < PER_CUSTOMER {
-                order.push((k, format!("note {k}-{} qz", next[k])));
-                next[k] += 1;
+        for (k, n) in next.iter_mut().enumerate() {
+            if step >= k / 4 && *n < PER_CUSTOMER {
+                order.push((k, format!("note {k}-{n} qz")));
+                *n += 1;
             }
         }
     }
