@@ -212,6 +212,12 @@ impl Shared {
         let channels = targets.len();
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
         let mut running = JoinSet::new();
+        let mut total = 0usize;
+        let mut complete = true;
+        let mut tally = |r: Result<Option<usize>, tokio::task::JoinError>| match r {
+            Ok(Some(n)) => total += n,
+            _ => complete = false,
+        };
         for t in targets {
             if self.stopping.load(Ordering::Relaxed) {
                 break;
@@ -227,16 +233,11 @@ impl Shared {
             });
             // Collect what finished, so that the set stays small.
             while let Some(r) = running.try_join_next() {
-                let _ = r;
+                tally(r);
             }
         }
-        let mut total = 0usize;
-        let mut complete = true;
         while let Some(r) = running.join_next().await {
-            match r {
-                Ok(Some(n)) => total += n,
-                _ => complete = false,
-            }
+            tally(r);
         }
         if indexing && complete && !self.stopping.load(Ordering::Relaxed) {
             let _ = self

@@ -59,6 +59,8 @@ impl EventHandler for Handler {
             return;
         };
         s.bot_id.store(ready.user.id.get(), Ordering::Relaxed);
+        // A new session: a later RESUMED is serenity's own, not the stored session's.
+        s.resumed_start.store(false, Ordering::Relaxed);
         tracing::info!(bot = %ready.user.name, "connected to the Discord gateway");
         let shared = s.clone();
         s.track(tokio::spawn(async move {
@@ -124,9 +126,6 @@ impl EventHandler for Handler {
             return;
         };
         if m.author.id.get() == s.bot_id.load(Ordering::Relaxed) {
-            // Counted all the same: its ticket is done at once.
-            let t = lock(&s.progress).ticket();
-            lock(&s.progress).done(t);
             return;
         }
         if m.guild_id.is_none() && !m.author.bot {
