@@ -45,6 +45,8 @@
 //!   and the next start RESUMEs it ([`shard`]): Discord then replays everything after that
 //!   number, including first messages from customers the desk has never seen. A refused
 //!   resume (op 9, the session expired) falls back to IDENTIFY and the catch-up above.
+//!   The first RESUMED of a run catches up too, as a safety net: the replay covers
+//!   everything after the stored number, the catch-up what a crash may have cut short.
 //!   At shutdown the connection is closed with 4000, not 1000, so that Discord keeps the
 //!   session resumable (the bot shows online until Discord times the session out).
 //!
