@@ -146,7 +146,10 @@ async fn wait_polling(fake: &FakeTelegram, child: &mut Child) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("switchboard exited before polling: {status}");
         }
-        assert!(t.elapsed() < Duration::from_secs(120), "no poll in 2 minutes");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "no poll in 2 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

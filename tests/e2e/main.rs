@@ -17,6 +17,8 @@
 //!   restart, everyone answered, nothing lost.
 //! - `invalid_update`: Telegram updates that cannot be read are skipped, counted once and
 //!   acknowledged, in long polling and webhook mode; the updates after them are answered.
+//! - `discord_crash`: the same on Discord (the binary against the fake Discord, 20 kills
+//!   during 400 DMs), and a gateway session invalidated while known customers write.
 //! - `lifecycle`: whole conversations through `demo --script` (real desk, real sled store).
 //! - `race`: two agents claim at the same moment, on threads, through the real store.
 //! - `reload`: the rules watcher and the console channel, in process, against files in a
@@ -38,6 +40,7 @@ mod cli;
 mod crash;
 mod digest;
 mod discord;
+mod discord_crash;
 mod discord_limits;
 mod full_disk;
 mod invalid_update;

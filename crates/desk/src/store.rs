@@ -316,6 +316,9 @@ pub trait Store: Send + Sync {
     fn channel_state(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets (`Some`) or removes (`None`) a channel's state. Durable with the next flush.
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
+    /// Every channel state whose key starts with `prefix`, in key order (an adapter lists
+    /// what it recorded of one kind, such as every DM it has seen).
+    fn channel_states(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError>;
     /// The agents' roster (the default, version 0, when never written).
     fn roster(&self) -> Result<Roster, StoreError>;
 }
@@ -348,6 +351,9 @@ impl<S: Store + ?Sized> ChannelStore for ForChannels<S> {
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), ChannelStoreError> {
         self.0.set_channel_state(key, value).map_err(for_channels)
     }
+    fn channel_states(&self, prefix: &str) -> Result<Vec<(String, String)>, ChannelStoreError> {
+        self.0.channel_states(prefix).map_err(for_channels)
+    }
 }
 
 #[derive(Default)]
@@ -364,7 +370,7 @@ struct Memory {
     outbox: BTreeMap<OutboxId, Outbound>,
     dead: BTreeMap<OutboxId, DeadLetter>,
     next_id: u64,
-    channel: HashMap<String, String>,
+    channel: BTreeMap<String, String>,
     roster: Roster,
 }
 
@@ -640,5 +646,15 @@ impl Store for MemoryStore {
             None => m.channel.remove(key),
         };
         Ok(())
+    }
+
+    fn channel_states(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(self
+            .lock()
+            .channel
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
     }
 }

@@ -450,10 +450,14 @@ fn self_service_yes_resolves_as_deflected() {
     );
     // The acknowledgement and the answer are one message (half the outbound volume), and
     // it promises no agent: the answer comes first.
-    let to_ann: Vec<_> = sent.iter().filter(|l| l.starts_with("customer ann")).collect();
+    let to_ann: Vec<_> = sent
+        .iter()
+        .filter(|l| l.starts_with("customer ann"))
+        .collect();
     assert_eq!(to_ann.len(), 1, "{sent:#?}");
     assert!(
-        to_ann[0].starts_with("customer ann: Thanks, ann. Your request is ticket T-1 (account).\n\n"),
+        to_ann[0]
+            .starts_with("customer ann: Thanks, ann. Your request is ticket T-1 (account).\n\n"),
         "{sent:#?}"
     );
     assert!(!to_ann[0].contains("An agent will answer"), "{sent:#?}");

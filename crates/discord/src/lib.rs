@@ -24,7 +24,8 @@
 //!   implementation for the dispatcher.
 //! - [`gateway`]: the gateway: channels located, updates submitted one at a time per
 //!   channel, interactions acknowledged only after they are durable ([`Host`]), slash
-//!   commands registered, missed messages caught up at start.
+//!   commands registered, the session stored and resumed after a restart, missed
+//!   messages caught up after every new session.
 //!
 //! The adapter holds no business rules: the desk decides, the adapter translates. What it
 //! keeps (threads, links, where it last was) goes through the domain's

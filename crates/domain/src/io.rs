@@ -294,4 +294,8 @@ pub trait ChannelStore: Send + Sync {
     fn channel_state(&self, key: &str) -> Result<Option<String>, ChannelStoreError>;
     /// Sets (`Some`) or removes (`None`) the channel's state under `key`.
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), ChannelStoreError>;
+    /// Every key of the channel's state that starts with `prefix`, with its value, in key
+    /// order: what the adapter recorded of many things of one kind (every DM it has seen),
+    /// for catching up on all of them.
+    fn channel_states(&self, prefix: &str) -> Result<Vec<(String, String)>, ChannelStoreError>;
 }

@@ -814,6 +814,22 @@ impl Store for Database {
         .map_err(from_sled)?;
         Ok(())
     }
+
+    fn channel_states(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let utf8 = |b: &[u8], key: &str| {
+            String::from_utf8(b.to_vec()).map_err(|_| {
+                StoreError::Corrupt(format!("{} holds non-UTF-8 bytes at {key}", keys::CHANNEL))
+            })
+        };
+        let mut out = Vec::new();
+        for kv in self.channel.scan_prefix(prefix.as_bytes()) {
+            let (k, v) = kv.map_err(from_sled)?;
+            let key = utf8(&k, prefix)?;
+            let value = utf8(&v, &key)?;
+            out.push((key, value));
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

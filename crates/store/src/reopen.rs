@@ -435,4 +435,8 @@ impl Store for SledStore {
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
         self.with(|s| s.set_channel_state(key, value))
     }
+
+    fn channel_states(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.with(|s| s.channel_states(prefix))
+    }
 }

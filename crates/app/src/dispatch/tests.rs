@@ -194,6 +194,9 @@ impl Store for Counting {
     fn set_channel_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
         self.inner.set_channel_state(key, value)
     }
+    fn channel_states(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.channel_states(prefix)
+    }
     fn roster(&self) -> Result<Roster, StoreError> {
         self.inner.roster()
     }

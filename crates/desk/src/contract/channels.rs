@@ -57,3 +57,28 @@ pub fn channel_state_is_set_replaced_and_removed(store: &dyn Store) {
         Some("18|T-6")
     );
 }
+
+/// Channel states are listed by key prefix, in key order, and only those under it.
+pub fn channel_states_list_by_prefix_in_key_order(store: &dyn Store) {
+    for (k, v) in [
+        ("discord:dm:30", "300"),
+        ("discord:dm:10", "100"),
+        ("discord:dmx", "not a DM"),
+        ("discord:last:10", "101"),
+        ("discord:d", "before"),
+    ] {
+        store.set_channel_state(k, Some(v)).unwrap();
+    }
+    let pairs = |prefix: &str| -> Vec<(String, String)> { store.channel_states(prefix).unwrap() };
+    assert_eq!(
+        pairs("discord:dm:"),
+        vec![
+            ("discord:dm:10".to_string(), "100".to_string()),
+            ("discord:dm:30".to_string(), "300".to_string()),
+        ]
+    );
+    store.set_channel_state("discord:dm:30", None).unwrap();
+    assert_eq!(pairs("discord:dm:").len(), 1);
+    assert!(pairs("telegram:").is_empty());
+    assert_eq!(pairs("discord:").len(), 4);
+}

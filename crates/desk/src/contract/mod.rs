@@ -90,6 +90,7 @@ macro_rules! store_contract_tests {
             reads_see_unflushed_commits,
             links_written_outside_commits_are_found,
             channel_state_is_set_replaced_and_removed,
+            channel_states_list_by_prefix_in_key_order,
             roster_writes_follow_the_stored_version,
         );
     };

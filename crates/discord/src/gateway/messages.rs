@@ -11,15 +11,15 @@ use crate::parse::{Parsed, Where};
 
 impl Shared {
     /// Handles a new message: submitted, then remembered (and its public copy in the
-    /// support channel deleted).
-    pub(crate) async fn on_message(&self, m: Message) {
+    /// support channel deleted). False when it could not be made durable.
+    pub(crate) async fn on_message(&self, m: Message) -> bool {
         let channel = m.channel_id.get();
         let at = self.locate(channel, m.guild_id.map(GuildId::get)).await;
         let mut inbound = match message(&m, at, &self.cx()) {
             Parsed::Inbound(v) => v,
             Parsed::Refused(why) | Parsed::Ignore(why) => {
                 tracing::debug!(message = m.id.get(), why, "message ignored");
-                return;
+                return true;
             }
         };
         if at == Where::SupportChannel {
@@ -28,7 +28,7 @@ impl Shared {
                 Ok(thread) => move_to(&mut inbound, thread),
                 Err(e) => {
                     tracing::error!(message = m.id.get(), error = %e, "could not move a support-channel message to a private thread");
-                    return;
+                    return false;
                 }
             }
         }
@@ -38,18 +38,22 @@ impl Shared {
                 if at == Where::SupportChannel {
                     self.delete_public(m.id.get()).await;
                 }
+                true
             }
-            Err(e) => tracing::error!(
-                message = m.id.get(),
-                error = %e,
-                "the desk could not take a message; it is fetched again at the next start"
-            ),
+            Err(e) => {
+                tracing::error!(
+                    message = m.id.get(),
+                    error = %e,
+                    "the desk could not take a message; it is fetched again at the next start"
+                );
+                false
+            }
         }
     }
 
     /// Handles an edited message: its correction submitted (to the private thread when it
-    /// was written in the support channel).
-    pub(crate) async fn on_edit(&self, e: MessageUpdateEvent) {
+    /// was written in the support channel). False when it could not be made durable.
+    pub(crate) async fn on_edit(&self, e: MessageUpdateEvent) -> bool {
         let at = self
             .locate(e.channel_id.get(), e.guild_id.map(GuildId::get))
             .await;
@@ -57,22 +61,24 @@ impl Shared {
             Parsed::Inbound(v) => v,
             Parsed::Refused(why) | Parsed::Ignore(why) => {
                 tracing::debug!(message = e.id.get(), why, "edit ignored");
-                return;
+                return true;
             }
         };
         if at == Where::SupportChannel {
             // The message was moved (its public copy could not be deleted): the edit goes
             // to the same private thread, if there is one.
             let Some(user) = e.author.as_ref().map(|u| u.id.get()) else {
-                return;
+                return true;
             };
             match self.support_thread(user) {
                 Some(thread) => move_to(&mut inbound, thread),
-                None => return,
+                None => return true,
             }
         }
         if let Err(err) = self.submit(&inbound).await {
             tracing::error!(message = e.id.get(), error = %err, "the desk could not take an edit");
+            return false;
         }
+        true
     }
 }

@@ -22,17 +22,36 @@
 //! (Discord's ids grow with time) and submits one update at a time, waiting until it is
 //! durable before acknowledging an interaction. Catching up goes through the same queues.
 //!
-//! # Catching up
-//! Discord does not replay what was said while the bot was offline. After every `READY`
-//! (a new session, not a resume: a resume replays what was missed) the adapter reads, for
-//! every open ticket (self-service, queued, claimed), the customer's conversation on
-//! Discord and the ticket's staff thread, from the last message it submitted there
-//! (`discord:last:<channel>` in the channel state) or else from a minute before the
-//! ticket last changed, at most `catch_up_limit` messages, oldest first; and the public
-//! support channel from the last message seen there (never from its beginning). Each is
-//! submitted as if it had just arrived: the desk drops what it has already seen (the
-//! update key is the message id). What it cannot cover: a first message from a brand-new
-//! customer sent while the bot was away (Discord offers no list of a bot's DMs).
+//! # Catching up, and resuming after a restart
+//! Discord does not replay what was said while the bot was offline, except to a session
+//! that is resumed. So:
+//! - every DM channel the adapter receives a message in is recorded at once, before the
+//!   message is durable (`discord:dm:<channel>`): Discord offers a bot no list of its DMs,
+//!   this is the list;
+//! - after every `READY` (a new session, not a resume: a resume replays what was missed)
+//!   the adapter reads, in the background, every DM channel it has recorded, every
+//!   customer's private thread, each open ticket's conversation and staff thread, and the
+//!   public support channel, each from the last message it submitted there
+//!   (`discord:last:<channel>`; for a DM nothing was submitted from yet, from the first
+//!   message received there; for an open ticket, from a minute before it last changed), at
+//!   most `catch_up_limit` messages a page, oldest first. Most recently active first (they
+//!   are the likeliest to have written meanwhile, and are waiting for an answer), a few
+//!   channels at a time ([`catch_up::CONCURRENCY`]); a guild channel whose last message
+//!   (from `GUILD_CREATE`) is not newer than where it would start is skipped. Each message
+//!   is submitted as if it had just arrived: the desk drops what it has already seen (the
+//!   update key is the message id);
+//! - the session (id, resume URL, the sequence number up to which every event is durable:
+//!   [`progress`]) is stored as the adapter runs (at most once a second) and at shutdown,
+//!   and the next start RESUMEs it ([`shard`]): Discord then replays everything after that
+//!   number, including first messages from customers the desk has never seen. A refused
+//!   resume (op 9, the session expired) falls back to IDENTIFY and the catch-up above.
+//!   The first RESUMED of a run catches up too, as a safety net: the replay covers
+//!   everything after the stored number, the catch-up what a crash may have cut short.
+//!   At shutdown the connection is closed with 4000, not 1000, so that Discord keeps the
+//!   session resumable (the bot shows online until Discord times the session out).
+//!
+//! What cannot be recovered: a first DM from a customer the adapter has never received a
+//! message from, written while the bot was away, when the session could not be resumed.
 //!
 //! # Parts
 //! This file holds what the gateway's parts share: the intents, the `Shared` state (the
@@ -41,18 +60,23 @@
 //! [`support`] (customers moved from the public support channel to private threads),
 //! [`messages`] (new and edited messages), [`interactions`] (buttons and slash commands,
 //! answered within Discord's 3 s), [`queue`] (a worker per channel, in snowflake order),
-//! [`catch_up`] (what was written while the bot was away) and [`client`] (the serenity
-//! client, its event handler, and [`crate::Discord::run`]).
+//! [`catch_up`] (what was written while the bot was away), [`session`] (the session
+//! stored, DMs recorded), [`shard`] (the shard started, resuming a stored session) and
+//! [`client`] (the event handlers and [`crate::Discord::run`]). [`progress`] is pure
+//! bookkeeping and imports nothing of the others.
 
 pub mod catch_up;
 pub mod client;
 pub mod interactions;
 pub mod messages;
+pub mod progress;
 pub mod queue;
+pub mod session;
+pub mod shard;
 pub mod support;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,6 +91,7 @@ use crate::channel::Discord;
 use crate::config::DiscordConfig;
 use crate::keys;
 use crate::parse::{self, Where};
+use progress::Progress;
 
 /// The gateway intents for `cfg` (see the module docs for why each).
 pub fn intents(cfg: &DiscordConfig) -> GatewayIntents {
@@ -88,6 +113,8 @@ pub(crate) struct ChannelInfo {
     pub(crate) private: bool,
     /// An archived thread.
     pub(crate) archived: bool,
+    /// The channel's last message when Discord last described it (`GUILD_CREATE`).
+    pub(crate) last_message: Option<u64>,
 }
 
 impl ChannelInfo {
@@ -106,6 +133,7 @@ impl ChannelInfo {
             },
             private: c.kind == ChannelType::PrivateThread,
             archived: c.thread_metadata.is_some_and(|m| m.archived),
+            last_message: c.last_message_id.map(MessageId::get),
         }
     }
 }
@@ -131,6 +159,9 @@ impl Job {
     }
 }
 
+/// A job in a channel's queue, with its ticket when it came from the gateway.
+pub(crate) type Queued = (Job, Option<u64>);
+
 /// What the gateway's parts share: the channel, the host, what is known of channels, the
 /// channels' queues and the tasks to await at shutdown.
 pub(crate) struct Shared {
@@ -138,9 +169,17 @@ pub(crate) struct Shared {
     pub(crate) host: Arc<dyn Host>,
     pub(crate) bot_id: AtomicU64,
     pub(crate) channels: Mutex<HashMap<u64, ChannelInfo>>,
-    pub(crate) queues: Mutex<HashMap<u64, mpsc::UnboundedSender<Job>>>,
+    /// Each channel's queue: jobs, with their ticket when they came from the gateway.
+    pub(crate) queues: Mutex<HashMap<u64, mpsc::UnboundedSender<Queued>>>,
     /// The workers and start-up tasks, awaited at shutdown (they hold the store).
     pub(crate) tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// How far the gateway session has been handled (what a restart resumes from).
+    pub(crate) progress: Mutex<Progress>,
+    /// Set at shutdown: catching up stops taking channels.
+    pub(crate) stopping: AtomicBool,
+    /// Set when this run started by resuming a stored session: its first RESUMED does what
+    /// a READY does (commands, catching up), once.
+    pub(crate) resumed_start: AtomicBool,
 }
 
 /// Locks a mutex whose data stays consistent even if a holder panicked (plain inserts and
@@ -187,6 +226,7 @@ impl Shared {
                     parent: None,
                     private: false,
                     archived: false,
+                    last_message: None,
                 };
                 lock(&self.channels).insert(channel, i);
                 Some(i)
@@ -250,6 +290,7 @@ impl Shared {
     /// At shutdown: no more work is taken; what is being handled finishes (for at most
     /// `limit`), so that nothing holds the store afterwards.
     pub(crate) async fn wind_down(&self, limit: Duration) {
+        self.stopping.store(true, Ordering::Relaxed);
         lock(&self.queues).clear();
         let tasks = std::mem::take(&mut *lock(&self.tasks));
         let all = futures_join(tasks);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Job, Shared, lock};
+use super::{Job, Queued, Shared, lock};
 
 /// How long a channel's worker waits for more events before sorting and handling them.
 pub const REORDER_WINDOW: Duration = Duration::from_millis(30);
@@ -15,8 +15,21 @@ pub const REORDER_WINDOW: Duration = Duration::from_millis(30);
 pub const IDLE_EXIT: Duration = Duration::from_secs(600);
 
 impl Shared {
-    /// Hands `job` to its channel's worker (started on first use).
+    /// Hands `job` (fetched while catching up) to its channel's worker.
     pub(crate) fn enqueue(self: &Arc<Self>, channel: u64, job: Job) {
+        self.enqueue_with(channel, job, None);
+    }
+
+    /// Hands `job`, an event from the gateway, to its channel's worker with a ticket, so
+    /// that the session's checkpoint waits until it is durable (see [`super::progress`]).
+    pub(crate) fn enqueue_live(self: &Arc<Self>, channel: u64, job: Job) {
+        let ticket = lock(&self.progress).ticket();
+        self.enqueue_with(channel, job, Some(ticket));
+    }
+
+    /// Hands `job` to its channel's worker (started on first use).
+    fn enqueue_with(self: &Arc<Self>, channel: u64, job: Job, ticket: Option<u64>) {
+        let job = (job, ticket);
         let mut queues = lock(&self.queues);
         let job = match queues.get(&channel) {
             Some(tx) => match tx.send(job) {
@@ -35,7 +48,7 @@ impl Shared {
     /// A channel's worker: gathers what arrives within a short window, sorts it by
     /// snowflake, handles it one by one.
     /// A worker idle for [`IDLE_EXIT`] ends (a customer's next message starts another).
-    async fn work(self: Arc<Self>, channel: u64, mut rx: mpsc::UnboundedReceiver<Job>) {
+    async fn work(self: Arc<Self>, channel: u64, mut rx: mpsc::UnboundedReceiver<Queued>) {
         loop {
             let first = match tokio::time::timeout(IDLE_EXIT, rx.recv()).await {
                 Ok(Some(j)) => j,
@@ -61,12 +74,21 @@ impl Shared {
             while let Ok(j) = rx.try_recv() {
                 batch.push(j);
             }
-            batch.sort_by_key(Job::order);
-            for job in batch {
-                match job {
+            batch.sort_by_key(|(j, _)| j.order());
+            for (job, ticket) in batch {
+                let durable = match job {
                     Job::Message(m) => self.on_message(*m).await,
                     Job::Edit(e) => self.on_edit(*e).await,
-                    Job::Interaction(i) => self.on_interaction(*i).await,
+                    Job::Interaction(i) => {
+                        // Too late to answer after a restart: never held for a replay.
+                        self.on_interaction(*i).await;
+                        true
+                    }
+                };
+                // A job that could not be made durable keeps its ticket open: the stored
+                // checkpoint stays before it, so a restart replays it.
+                if durable && let Some(t) = ticket {
+                    lock(&self.progress).done(t);
                 }
             }
         }

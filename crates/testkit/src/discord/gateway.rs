@@ -4,13 +4,18 @@
 //! frames as plain JSON).
 //!
 //! One session at a time. A connection gets HELLO; IDENTIFY starts a new
-//! session (READY, then GUILD_CREATE, then anything queued before the first
-//! session); RESUME with the session id replays the dispatches after the
-//! client's `seq` and ends with RESUMED. Dispatches are numbered per
-//! session and kept, so that events sent while the client was disconnected
-//! reach it on RESUME, as on Discord. The events a session's intents do not
-//! cover are withheld (and counted), and guild message content is blanked
-//! without the MESSAGE_CONTENT intent, as Discord does.
+//! session (READY with `session_id` and `resume_gateway_url`, then
+//! GUILD_CREATE, then anything queued before the first session); RESUME with
+//! the session id replays the dispatches after the client's `seq` and ends
+//! with RESUMED. Dispatches are numbered per session and kept, so that events
+//! sent while the client was disconnected reach it on RESUME, as on Discord.
+//! A RESUME is refused with op 9 (`d: false`) when the session is unknown,
+//! was invalidated, has been without a connection longer than the resume
+//! window, or was closed by the client with 1000 or 1001 (which Discord
+//! documents as ending the session). Dispatches made while no session exists
+//! after the first one are lost, as on Discord. The events a session's
+//! intents do not cover are withheld (and counted), and guild message content
+//! is blanked without the MESSAGE_CONTENT intent, as Discord does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,7 +46,12 @@ impl State {
     /// the first READY when there has never been a session.
     pub(crate) fn dispatch(&mut self, t: &str, d: Value) {
         if self.gateway.session.is_none() {
-            self.gateway.pending.push((t.to_owned(), d));
+            if self.gateway.sessions_started == 0 {
+                self.gateway.pending.push((t.to_owned(), d));
+            } else {
+                // Discord keeps nothing for a session that does not exist.
+                self.gateway.dropped.push(t.to_owned());
+            }
             return;
         }
         self.dispatch_in_session(t, d);
@@ -85,9 +95,19 @@ impl State {
         match self.gateway.live.take() {
             Some(live) => {
                 self.gateway.hangups.push(code);
+                self.mark_away();
                 live.tx.send(how).is_ok()
             }
             None => false,
+        }
+    }
+
+    /// The session (if any) has no connection from now on.
+    fn mark_away(&mut self) {
+        if let Some(s) = self.gateway.session.as_mut()
+            && s.away_since.is_none()
+        {
+            s.away_since = Some(Instant::now());
         }
     }
 
@@ -173,6 +193,7 @@ impl State {
             seq: 0,
             intents,
             log: Vec::new(),
+            away_since: None,
         });
         self.gateway.live = Some(Live {
             conn,
@@ -211,12 +232,18 @@ impl State {
             let _ = tx.send(Outgoing::Close(4004, "Authentication failed."));
             return;
         }
+        let window = self.gateway.resume_window;
+        let expired = self.gateway.session.as_ref().is_some_and(|s| {
+            s.away_since
+                .zip(window)
+                .is_some_and(|(since, w)| since.elapsed() > w)
+        });
         let known = self
             .gateway
             .session
             .as_ref()
             .is_some_and(|s| s.id == session_id && seq <= s.seq);
-        let invalidate = std::mem::take(&mut self.gateway.invalidate_next_resume);
+        let invalidate = std::mem::take(&mut self.gateway.invalidate_next_resume) || expired;
         if !known || invalidate {
             self.gateway.resumes.push(ResumeRec {
                 session_id,
@@ -247,6 +274,9 @@ impl State {
             conn,
             tx: tx.clone(),
         });
+        if let Some(session) = self.gateway.session.as_mut() {
+            session.away_since = None;
+        }
         if let Some(session) = &self.gateway.session {
             for (s, frame) in &session.log {
                 if *s > seq {
@@ -349,7 +379,20 @@ pub(crate) async fn connection(mut ws: WebSocket, shared: Arc<Shared>, heartbeat
                 Some(Ok(Message::Binary(_))) => {
                     let _ = tx.send(Outgoing::Close(4002, "Error while decoding payload."));
                 }
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(Message::Close(frame))) => {
+                    // Discord: closing with 1000 or 1001 ends the session for good;
+                    // any other code leaves it resumable.
+                    let code = frame.map(|f| f.code);
+                    if matches!(code, Some(1000 | 1001)) {
+                        shared.mutate(|st| {
+                            if st.gateway.live.as_ref().is_some_and(|l| l.conn == conn) {
+                                st.gateway.session = None;
+                            }
+                        });
+                    }
+                    break;
+                }
+                Some(Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
             out = rx.recv() => match out {
@@ -378,6 +421,7 @@ pub(crate) async fn connection(mut ws: WebSocket, shared: Arc<Shared>, heartbeat
     shared.mutate(|st| {
         if st.gateway.live.as_ref().is_some_and(|l| l.conn == conn) {
             st.gateway.live = None;
+            st.mark_away();
         }
     });
 }

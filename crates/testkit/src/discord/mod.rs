@@ -54,7 +54,11 @@
 //! - a message to an archived thread reopens it (`THREAD_UPDATE`), unless
 //!   it is locked (50083);
 //! - dispatches made while the bot is disconnected are replayed on RESUME;
-//!   a session invalidated with op 9 loses what it had not delivered.
+//!   a session invalidated with op 9, closed by the client with 1000/1001 or
+//!   left without a connection longer than the resume window
+//!   ([`FakeDiscord::set_resume_window`]) loses what it had not delivered, and
+//!   what is dispatched until the next READY is lost
+//!   ([`FakeDiscord::dropped_events`]).
 //!
 //! Where the fake is knowingly simpler than Discord: one guild, one shard,
 //! no permissions beyond "the bot may do everything", no rate limits unless
@@ -425,6 +429,19 @@ impl FakeDiscord {
             }
             st.send_op(9, Value::Bool(resumable))
         })
+    }
+
+    /// How long a session without a connection stays resumable (Discord does
+    /// not document the window; the fake keeps sessions for ever by default).
+    pub fn set_resume_window(&self, window: Duration) {
+        self.shared
+            .mutate(|st| st.gateway.resume_window = Some(window));
+    }
+
+    /// Events dispatched while no session existed (after the first one), which
+    /// Discord does not keep: the bot never received them.
+    pub fn dropped_events(&self) -> Vec<String> {
+        self.shared.read(|st| st.gateway.dropped.clone())
     }
 
     /// Sends op 7 RECONNECT (the client reconnects and RESUMEs).

@@ -3,6 +3,8 @@
 //! Kept apart from `gateway` (the protocol) so that `state` holds it without importing
 //! the protocol.
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -34,6 +36,8 @@ pub(crate) struct Session {
     pub intents: u64,
     /// Every dispatch of this session as sent: `(seq, frame text)`.
     pub log: Vec<(u64, String)>,
+    /// Since when no connection carries it (a RESUME after the resume window is refused).
+    pub away_since: Option<Instant>,
 }
 
 /// A RESUME the client sent.
@@ -55,6 +59,10 @@ pub(crate) struct Gateway {
     /// Dispatches made before the first session, delivered after its READY.
     pub pending: Vec<(String, Value)>,
     pub invalidate_next_resume: bool,
+    /// How long a session without a connection stays resumable (`None`: for ever).
+    pub resume_window: Option<Duration>,
+    /// Dispatches dropped because no session existed (after one was invalidated).
+    pub dropped: Vec<String>,
     pub identifies: Vec<Identify>,
     pub resumes: Vec<ResumeRec>,
     pub heartbeats: usize,
