@@ -3,7 +3,10 @@
 //! How a message is classified, and why it does not get slower with more rules:
 //! 1. The message is normalised once ([`crate::normalize`]).
 //! 2. One Aho-Corasick automaton holding every keyword of every rule and every signal word
-//!    finds all keyword hits in one pass over the text, whatever the number of rules.
+//!    finds all keyword hits in one pass over the text, whatever the number of rules; then
+//!    the message words that are no keyword word are looked up at one edit in a deletion
+//!    index of the long keyword words (the `fuzzy` module), also independent of the number
+//!    of rules. A rule with `fuzzy = false` ignores those hits.
 //! 3. One `RegexSet` holding every rule's regexes runs once over the folded text.
 //! 4. Only *candidate* rules are evaluated: rules with a hit, and the few rules that have no
 //!    positive text condition (filters or signals only). A pack of 1,000 rules in which a
@@ -25,6 +28,7 @@ use regex::{Regex, RegexSet};
 use serde::Serialize;
 use switchboard_domain::{Category, Language, Platform, Priority, Tier};
 
+use crate::fuzzy::{FuzzyIndex, FuzzyScratch};
 use crate::normalize::Normalized;
 use crate::person::PersonDetector;
 use crate::signals::{Signal, Signals};
@@ -149,6 +153,8 @@ pub(crate) struct Rule {
     answer: Option<Arc<str>>,
     escalate: bool,
     stop: bool,
+    /// Typo tolerance: keyword words of five letters or more also match at one edit.
+    fuzzy: bool,
 }
 
 impl Rule {
@@ -205,6 +211,8 @@ pub struct Engine {
     /// The request-for-a-person detector behind the `human` signal (run only on messages
     /// with one of its trigger words).
     person: PersonDetector,
+    /// The keyword words that also match at one edit.
+    fuzzy: FuzzyIndex,
 }
 
 #[derive(Default)]
@@ -213,9 +221,21 @@ struct Scratch {
     hits: Vec<u32>,
     regex_hits: Vec<u32>,
     candidates: Vec<u32>,
-    /// (rule, 0 for `all` or 1 for `any`, keyword index) of every keyword hit, sorted.
+    /// (rule, kind, keyword index) of every keyword hit, sorted; the kinds are [`ALL`],
+    /// [`ALL_FUZZY`], [`ANY`], [`ANY_FUZZY`], so a rule's exact hits come before its hits at
+    /// one edit in the evidence.
     rule_hits: Vec<(u32, u8, u32)>,
+    fuzzy: FuzzyScratch,
 }
+
+/// A rule's `all` keyword found exactly.
+const ALL: u8 = 0;
+/// A rule's `all` keyword found at one edit.
+const ALL_FUZZY: u8 = 1;
+/// A rule's `any` keyword found exactly.
+const ANY: u8 = 2;
+/// A rule's `any` keyword found at one edit.
+const ANY_FUZZY: u8 = 3;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -315,6 +335,24 @@ impl Engine {
             s.hits.sort_unstable();
             s.hits.dedup();
         }
+        // Keywords at one edit: only for rules that allow it, and never for signals or gates.
+        s.fuzzy.hits.clear();
+        if !self.fuzzy.is_empty() {
+            self.fuzzy.search(&s.norm.matching, &s.hits, &mut s.fuzzy);
+        }
+        for h in &s.fuzzy.hits {
+            for u in &self.uses[h.pattern as usize] {
+                let (rule, kind, kw) = match *u {
+                    Use::Any { rule, kw } => (rule, ANY_FUZZY, kw),
+                    Use::All { rule, kw } => (rule, ALL_FUZZY, kw),
+                    _ => continue,
+                };
+                if self.rules[rule as usize].fuzzy {
+                    s.candidates.push(rule);
+                    s.rule_hits.push((rule, kind, kw));
+                }
+            }
+        }
         let mut signals = Signals::default();
         let mut gate_seen = false;
         let mut person_seen = false;
@@ -323,11 +361,11 @@ impl Engine {
                 match *u {
                     Use::Any { rule, kw } => {
                         s.candidates.push(rule);
-                        s.rule_hits.push((rule, 1, kw));
+                        s.rule_hits.push((rule, ANY, kw));
                     }
                     Use::All { rule, kw } => {
                         s.candidates.push(rule);
-                        s.rule_hits.push((rule, 0, kw));
+                        s.rule_hits.push((rule, ALL, kw));
                     }
                     Use::Signal(sig) => signals.insert(sig),
                     Use::RegexGate => gate_seen = true,
@@ -465,16 +503,19 @@ impl Engine {
         {
             return Err(Miss::NoneWord(&k.text));
         }
-        // This rule's keyword hits, recorded during the scan: (rule, 0 = all / 1 = any, kw).
+        // This rule's keyword hits, recorded during the scan: (rule, kind, kw), `all` kinds
+        // first.
         let from = s.rule_hits.partition_point(|h| h.0 < index);
         let to = s.rule_hits.partition_point(|h| h.0 <= index);
         let mine = &s.rule_hits[from..to];
-        let all_hit = mine.iter().filter(|h| h.1 == 0).count();
+        let all_hit = mine.iter().filter(|h| h.1 <= ALL_FUZZY).count();
         if all_hit < rule.all.len() {
-            let missing = (0..rule.all.len())
-                .find(|kw| !mine.contains(&(index, 0, *kw as u32)))
+            let missing = (0..rule.all.len() as u32)
+                .find(|kw| {
+                    !mine.contains(&(index, ALL, *kw)) && !mine.contains(&(index, ALL_FUZZY, *kw))
+                })
                 .unwrap_or(0);
-            return Err(Miss::AllWord(&rule.all[missing].text));
+            return Err(Miss::AllWord(&rule.all[missing as usize].text));
         }
         let any_hits = &mine[all_hit..];
         let regex_hit = |ri: &u32| s.regex_hits.binary_search(ri).is_ok();
@@ -510,9 +551,20 @@ impl Engine {
         if !signals.contains_all(rule.signals) {
             return Err(Miss::Signals(rule.signals, signals));
         }
-        // The rule fires: gather the evidence.
-        let mut matched: Vec<Arc<str>> = rule.all.iter().map(|k| k.text.clone()).collect();
-        matched.extend(any_hits.iter().map(|h| rule.any[h.2 as usize].text.clone()));
+        // The rule fires: gather the evidence, exact keywords before those at one edit.
+        let mut matched: Vec<Arc<str>> = Vec::with_capacity(mine.len() + rule.regex.len());
+        for &(_, kind, kw) in mine {
+            let k = if kind <= ALL_FUZZY {
+                &rule.all[kw as usize]
+            } else {
+                &rule.any[kw as usize]
+            };
+            matched.push(if kind == ALL_FUZZY || kind == ANY_FUZZY {
+                self.as_written(k, s)
+            } else {
+                k.text.clone()
+            });
+        }
         for ri in rule.regex.iter().filter(|ri| regex_hit(ri)) {
             if let Some(m) = self.regexes[*ri as usize].0.find(&s.norm.folded) {
                 matched.push(Arc::from(m.as_str()));
@@ -524,6 +576,22 @@ impl Engine {
                 .map(|x| self.signal_names[x as usize].clone()),
         );
         Ok(matched)
+    }
+}
+
+impl Engine {
+    /// The evidence for keyword `k` found at one edit: `cancel (as "cancle")`.
+    fn as_written(&self, k: &Keyword, s: &Scratch) -> Arc<str> {
+        let hits = &s.fuzzy.hits;
+        match hits.binary_search_by_key(&k.pattern, |h| h.pattern) {
+            Ok(i) => {
+                let h = hits[i];
+                let seen = &s.norm.matching[h.from as usize..h.to as usize];
+                Arc::from(format!("{} (as \"{seen}\")", k.text))
+            }
+            // Unreachable: a fuzzy rule hit comes from a fuzzy pattern hit.
+            Err(_) => k.text.clone(),
+        }
     }
 }
 
@@ -584,6 +652,7 @@ pub(crate) struct RuleView<'a> {
     pub has_none: bool,
     pub has_regex: bool,
     pub stop: bool,
+    pub fuzzy: bool,
     pub platforms: Option<&'a [Platform]>,
     pub languages: Option<&'a [Language]>,
     pub tiers: Option<&'a [Tier]>,
@@ -608,6 +677,7 @@ pub(crate) fn view<'a>(r: &'a Rule, patterns: &'a [String]) -> RuleView<'a> {
         has_none: !r.none.is_empty(),
         has_regex: !r.regex.is_empty(),
         stop: r.stop,
+        fuzzy: r.fuzzy,
         platforms: r.platforms.as_deref(),
         languages: r.languages.as_deref(),
         tiers: r.tiers.as_deref(),

@@ -6,6 +6,8 @@
 //! - [`signals`]: built-in signals (negative sentiment, anger, a request for a human, urgency).
 //! - [`person`]: the request-for-a-person detector behind the `human` signal (a contact verb
 //!   near a person noun, bare requests, call-backs; look-alikes excluded).
+//! - `fuzzy`: typo tolerance, a keyword word of five letters or more also matching a
+//!   message word at one edit, through a deletion index (fast, allocation free).
 //! - [`engine`]: rules text → validated [`Engine`] → [`Verdict`], with [`Engine::explain`].
 //! - `prefilter`: the words a regex cannot match without, so the `RegexSet` runs only
 //!   when one was seen.
@@ -22,6 +24,7 @@
 pub mod backtest;
 pub mod engine;
 pub mod error;
+mod fuzzy;
 pub mod normalize;
 pub mod person;
 mod prefilter;

@@ -5,10 +5,20 @@
 //! - The *matching* form: the folded text reduced to words separated by single spaces, with a
 //!   space at both ends (` i want a refund `). Punctuation, white space and emoji modifiers
 //!   become separators; an emoji becomes a word of its own; apostrophes inside words vanish
-//!   (`don't` = `dont`); runs of the same letter are squeezed to one (`pleeease` = `please`,
-//!   and also `cancelled` = `canceled`); a change between a CJK script and any other script is
-//!   a word boundary (`我的order` = `我的 order`). Keywords go through the same function, so a
-//!   keyword and a message always agree on spelling.
+//!   (`don't` = `dont`); in spaced scripts a run of three or more of one letter is squeezed to
+//!   one (`pleeease` = `please`, `sooo` = `so`) while a double letter stays (`good` ≠ `god`,
+//!   `need` ≠ `ned`; the price: an emphasised double letter, `goood`, reads as `god`, and
+//!   `cancelled` and `canceled` differ by a letter, which typo tolerance bridges: the
+//!   crate's `fuzzy` module); CJK text is never squeezed (`谢谢` stays, and CJK keywords match
+//!   anywhere, so `哈哈` is found in `哈哈哈`); a repeated emoji is one; a change between a
+//!   CJK script and any other script is a word boundary (`我的order` = `我的 order`).
+//!   Keywords go through the same function, so a keyword and a message always agree on
+//!   spelling.
+//! - Styled letters fold to plain ones before NFKC: NFKC already maps the mathematical
+//!   alphanumerics (`𝓬𝓪𝓷𝓬𝓮𝓵`, `𝐫𝐞𝐟𝐮𝐧𝐝`, `𝘩𝘦𝘭𝘱`), fullwidth (`ＲＥＦＵＮＤ`), circled (`ⓗⓔⓛⓟ`)
+//!   and squared (`🄷🄴🄻🄿`) letters; [`unstyle`] adds what it leaves alone or breaks:
+//!   parenthesised letters (`⒣⒠⒧⒫`, which NFKC turns into `(h)(e)(l)(p)`), negative
+//!   circled and squared letters (`🅗🅔🅛🅟`, `🅷🅴🅻🅿`) and small capitals (`ʜᴇʟᴘ`).
 //! - Shape facts of the raw text that the built-in signals use: how much of it is in capitals,
 //!   and whether it has a run of `!!!`.
 
@@ -64,7 +74,7 @@ impl Normalized {
             self.longest_bang_run = longest_bang_run(&self.folded);
             build_matching_ascii(self.folded.as_bytes(), &mut self.matching);
         } else {
-            for c in raw.nfkc() {
+            for c in raw.chars().map(unstyle).nfkc() {
                 if c.is_uppercase() {
                     self.cased_letters += 1;
                     self.upper_letters += 1;
@@ -94,6 +104,50 @@ fn fold_char(c: char, out: &mut String) {
         // Curly apostrophes are the same apostrophe as `'` for matching purposes.
         '\u{2018}' | '\u{2019}' | '\u{02BC}' => out.push('\''),
         _ => out.extend(c.to_lowercase()),
+    }
+}
+
+/// Styled letters that NFKC leaves alone or breaks, as plain lower-case letters (see the
+/// module docs); every other character unchanged. Runs before NFKC (a parenthesised letter
+/// must not become `(a)` first).
+pub fn unstyle(c: char) -> char {
+    let cp = c as u32;
+    let letter = |base: u32| char::from_u32(u32::from(b'a') + cp - base).unwrap_or(c);
+    match cp {
+        // ⒜..⒵ PARENTHESIZED LATIN SMALL LETTER A..Z.
+        0x249C..=0x24B5 => letter(0x249C),
+        // 🅐..🅩 NEGATIVE CIRCLED, 🅰..🆉 NEGATIVE SQUARED LATIN CAPITAL LETTER A..Z.
+        0x1F150..=0x1F169 => letter(0x1F150),
+        0x1F170..=0x1F189 => letter(0x1F170),
+        // Small capitals (IPA and phonetic extensions; `x` and `q` have none in common use).
+        0x0262..=0x029F | 0x1D00..=0x1D22 | 0xA730..=0xA731 => match c {
+            'ᴀ' => 'a',
+            'ʙ' => 'b',
+            'ᴄ' => 'c',
+            'ᴅ' => 'd',
+            'ᴇ' => 'e',
+            'ꜰ' => 'f',
+            'ɢ' => 'g',
+            'ʜ' => 'h',
+            'ɪ' => 'i',
+            'ᴊ' => 'j',
+            'ᴋ' => 'k',
+            'ʟ' => 'l',
+            'ᴍ' => 'm',
+            'ɴ' => 'n',
+            'ᴏ' => 'o',
+            'ᴘ' => 'p',
+            'ʀ' => 'r',
+            'ꜱ' => 's',
+            'ᴛ' => 't',
+            'ᴜ' => 'u',
+            'ᴠ' => 'v',
+            'ᴡ' => 'w',
+            'ʏ' => 'y',
+            'ᴢ' => 'z',
+            _ => c,
+        },
+        _ => c,
     }
 }
 
@@ -191,6 +245,8 @@ fn build_matching(folded: &str, out: &mut String) {
     out.push(' ');
     let mut prev_kind = Kind::Sep;
     let mut prev_char = ' ';
+    // How many times `prev_char` has been seen in a row (in a word of a spaced script).
+    let mut run = 1u32;
     for c in folded.chars() {
         let k = kind(c);
         match k {
@@ -205,14 +261,26 @@ fn build_matching(folded: &str, out: &mut String) {
             }
             Kind::Word | Kind::Cjk | Kind::Emoji => {}
         }
+        if c != prev_char {
+            run = 1;
+        }
         // A boundary between different word kinds (`我的order`, `refund😡`).
         if prev_kind != Kind::Sep && (prev_kind != k || k == Kind::Emoji) {
             if k == Kind::Emoji && c == prev_char {
                 continue; // 😡😡😡 is one 😡
             }
             out.push(' ');
-        } else if c == prev_char && !c.is_numeric() {
-            continue; // pleeease -> please; digits are kept (1000 is not 10)
+        } else if c == prev_char && k == Kind::Word && !c.is_numeric() {
+            // pleeease -> please: a third letter in a row removes the second and drops
+            // itself, later ones are dropped; a double letter stays (good is not god).
+            // Digits are kept (1000 is not 10), CJK is not squeezed (谢谢).
+            run += 1;
+            if run == 3 {
+                out.pop();
+            }
+            if run >= 3 {
+                continue;
+            }
         }
         out.push(c);
         prev_kind = k;
@@ -247,20 +315,27 @@ fn build_matching_ascii(folded: &[u8], out: &mut String) {
     buf.resize(folded.len() + 2, b' ');
     let mut len = 1; // buf[0] is the leading space
     let mut prev = b' ';
+    let mut run = 1u32; // how many times `prev` was seen in a row
     for &b in folded {
-        // Letters and digits stay, anything else becomes a space, `'` is dropped. A byte
-        // equal to the previous one kept is dropped too: a repeated letter is squeezed
-        // (pleeease -> please) and a run of separators is one space; digits are kept
-        // (1000 is not 10). `&` and `|` rather than `&&` and `||`: no data-dependent
-        // branches but the rare apostrophe.
+        // Letters and digits stay, anything else becomes a space, `'` is dropped. A run of
+        // separators is one space. A letter seen twice in a row stays twice (good is not
+        // god); the third of a run takes the second back and is dropped itself, later ones
+        // are dropped (pleeease -> please); digits are kept (1000 is not 10). `&` and `|`
+        // rather than `&&` and `||`: no data-dependent branches but the rare apostrophe.
         let byte = WORD_OR_SPACE[usize::from(b)];
         let skip = b == b'\'';
         let digit = b.wrapping_sub(b'0') < 10;
-        let keep = !skip & ((byte != prev) | digit);
+        let same = byte == prev;
+        let next_run = if same { run + 1 } else { 1 };
+        let letter = !digit & (byte != b' ');
+        let keep = !skip & (!same | digit | (letter & (next_run == 2)));
+        let take_back = !skip & same & letter & (next_run == 3);
         buf[len] = byte;
         len += usize::from(keep);
+        len -= usize::from(take_back);
         if !skip {
             prev = byte;
+            run = next_run;
         }
     }
     // The trailing space after a final word.
@@ -312,7 +387,7 @@ mod tests {
     #[test]
     fn case_and_punctuation() {
         assert_eq!(m("I want a REFUND!!!"), " i want a refund ");
-        assert_eq!(m("  hello,world...  "), " helo world ");
+        assert_eq!(m("  hello,world...  "), " hello world ");
         assert_eq!(m(""), " ");
         assert_eq!(m("?!"), " ");
     }
@@ -328,7 +403,7 @@ mod tests {
 
     #[test]
     fn full_case_folding() {
-        assert_eq!(m("STRASSE Straße"), " strase strase ");
+        assert_eq!(m("STRASSE Straße"), " strasse strasse ");
         assert_eq!(m("ΟΔΥΣΣΕΥΣ"), m("οδυσσευς"));
         assert_eq!(m("Café"), " café ");
         // Decomposed é (e + combining acute) is composed by NFKC.
@@ -342,10 +417,42 @@ mod tests {
     }
 
     #[test]
-    fn repeated_letters_squeeze_but_digits_do_not() {
+    fn runs_of_three_letters_squeeze_but_doubles_and_digits_do_not() {
         assert_eq!(m("pleeeease refuuund"), " please refund ");
-        assert_eq!(m("cancelled"), m("canceled"));
-        assert_eq!(m("order 10005"), " order 10005 ");
+        assert_eq!(m("sooo"), " so ");
+        assert_eq!(m("Pleeease, SOOOO slow"), " please so slow ");
+        assert_eq!(m("I need a good agent, too"), " i need a good agent too ");
+        assert_ne!(m("good"), m("god"));
+        assert_ne!(m("need"), m("ned"));
+        // Spelling variants are not merged any more: typo tolerance bridges them.
+        assert_ne!(m("cancelled"), m("canceled"));
+        assert_eq!(m("order 10005 1000000"), " order 10005 1000000 ");
+        // The same in the general (non-ASCII) path.
+        assert_eq!(m("pleeease café goood ééé"), " please café god é ");
+        assert_eq!(m("nééd"), " nééd ");
+        // CJK is not squeezed, an emoji run is one emoji.
+        assert_eq!(m("谢谢谢谢！哈哈"), " 谢谢谢谢 哈哈 ");
+        assert_eq!(m("sooo 😡😡😡"), " so 😡 ");
+    }
+
+    #[test]
+    fn styled_letters_fold_to_plain_ones() {
+        // Mathematical alphanumerics (script bold, bold, sans-serif italic): NFKC.
+        assert_eq!(m("𝓬𝓪𝓷𝓬𝓮𝓵 my order"), " cancel my order ");
+        assert_eq!(m("𝐫𝐞𝐟𝐮𝐧𝐝 𝐏𝐋𝐄𝐀𝐒𝐄"), " refund please ");
+        assert_eq!(m("𝘩𝘦𝘭𝘱"), " help ");
+        assert_eq!(m("𝕙𝕖𝕝𝕡 𝚑𝚎𝚕𝚙 𝔥𝔢𝔩𝔭"), " help help help ");
+        // Letterlike symbols used as styled letters (ℎ fills a hole of the italic block).
+        assert_eq!(m("𝑟𝑒𝑓𝑢𝑛𝑑 𝑡ℎ𝑖𝑠"), " refund this ");
+        // Fullwidth, circled, squared: NFKC.
+        assert_eq!(m("ｃａｎｃｅｌ ⓒⓐⓝⓒⓔⓛ 🄲🄰🄽🄲🄴🄻"), " cancel cancel cancel ");
+        // What NFKC leaves alone or breaks: parenthesised, negative circled and squared
+        // letters, small capitals.
+        assert_eq!(m("⒞⒜⒩⒞⒠⒧"), " cancel ");
+        assert_eq!(m("🅒🅐🅝🅒🅔🅛 🅲🅰🅽🅲🅴🅻"), " cancel cancel ");
+        assert_eq!(m("ʀᴇꜰᴜɴᴅ ᴘʟᴇᴀꜱᴇ"), " refund please ");
+        // Styled letters are letters: they are not shouting.
+        assert!(!Normalized::new("🅲🅰🅽🅲🅴🅻 🅼🆈 🅾🆁🅳🅴🆁").is_shouting());
     }
 
     #[test]
@@ -359,7 +466,7 @@ mod tests {
     fn chinese_stays_one_run_and_splits_from_latin() {
         assert_eq!(m("我要退款！"), " 我要退款 ");
         assert_eq!(m("我的order没到"), " 我的 order 没到 ");
-        assert_eq!(m("我的ＡＰＰ打不开"), " 我的 ap 打不开 ");
+        assert_eq!(m("我的ＡＰＰ打不开"), " 我的 app 打不开 ");
     }
 
     #[test]

@@ -10,10 +10,13 @@
 //!
 //! The words are in the *matching* form (see [`crate::normalize`]), found as substrings of
 //! the message's matching form. That is sound because a regex runs on the folded text, the
-//! matching form is built from the folded text locally (separators become spaces, repeated
-//! letters are squeezed, apostrophes vanish, scripts are split), and a word is one token of
-//! that form made only of ASCII or of characters without case: whatever surrounds an
-//! occurrence of the literal in the folded text, its tokens appear in the matching form.
+//! matching form is built from the folded text locally (separators become spaces, runs of
+//! three or more of a letter are squeezed, apostrophes vanish, scripts are split), and a word
+//! is one token of that form made only of ASCII or of characters without case, with a run
+//! of one letter at either end of it cut to one letter (the text around the literal may
+//! lengthen that run to three: `oops` in `ooops`, whose matching form is `ops`): whatever
+//! surrounds an occurrence of the literal in the folded text, its tokens appear in the
+//! matching form.
 
 use regex_syntax::hir::{Hir, HirKind};
 
@@ -67,7 +70,21 @@ fn token(literal: &str) -> Option<String> {
         .split(' ')
         .max_by_key(|t| t.chars().count())
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
+        .map(trim_edge_runs)
+}
+
+/// `t` with the run of one letter at its start and at its end cut to one letter (`oops` ->
+/// `ops`, `all` -> `al`, `aa` -> `a`).
+fn trim_edge_runs(t: &str) -> String {
+    let chars: Vec<char> = t.chars().collect();
+    let (mut from, mut to) = (0, chars.len());
+    while from + 1 < to && chars[from + 1] == chars[from] {
+        from += 1;
+    }
+    while to > from + 1 && chars[to - 2] == chars[to - 1] {
+        to -= 1;
+    }
+    chars[from..to].iter().collect()
 }
 
 #[cfg(test)]
@@ -96,8 +113,12 @@ mod tests {
         );
         assert_eq!(req(r"收到.{0,8}坏"), words(&["收到"]));
         assert_eq!(req(r"order\s*#?\d{5,}"), words(&["order"]));
-        // Repeated letters are squeezed, apostrophes dropped, as in messages.
-        assert_eq!(req(r"\baccount\b"), words(&["acount"]));
+        // Apostrophes are dropped as in messages; a double letter inside a word stays, one
+        // at an edge is cut to one (`ooops` is ` ops ` in the matching form).
+        assert_eq!(req(r"\baccount\b"), words(&["account"]));
+        assert_eq!(req(r"oops"), words(&["ops"]));
+        assert_eq!(req(r"call"), words(&["cal"]));
+        assert_eq!(req(r"aa"), words(&["a"]));
         assert_eq!(req(r"don't (?:go|leave)"), words(&["dont"]));
         assert_eq!(req(r"(?:refund)+"), words(&["refund"]));
         assert_eq!(req(r"[a-z]+ing"), words(&["ing"]));

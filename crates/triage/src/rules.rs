@@ -80,4 +80,6 @@ pub(crate) struct RawRule {
     #[serde(default)]
     pub escalate: bool,
     pub then: Option<Spanned<String>>,
+    /// Typo tolerance for this rule's keywords (on when absent).
+    pub fuzzy: Option<Spanned<bool>>,
 }

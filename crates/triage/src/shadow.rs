@@ -5,7 +5,9 @@
 //! The analysis is sound, not complete: it reports a rule only when it can prove the earlier
 //! rule always wins. It reasons on keyword patterns (after normalisation, with their boundary
 //! spaces): a message containing pattern `q` certainly contains pattern `p` when `p` is a
-//! substring of `q` (` refund` of `refund*` is in ` refunds `; `退款` is in `申请退款`).
+//! substring of `q` (` refund` of `refund*` is in ` refunds `; `退款` is in `申请退款`), and,
+//! when the later rule also fires on typos, `p` is whole words of `q` in an earlier rule
+//! that fires on typos too.
 
 use crate::engine::{CompiledRule, RuleView, view};
 use switchboard_domain::Language;
@@ -33,7 +35,7 @@ fn always_wins(e: &RuleView<'_>, l: &RuleView<'_>) -> bool {
     if e.has_none || e.has_regex {
         return false;
     }
-    let covers = |p: &str, q: &str| q.contains(p);
+    let covers = |p: &str, q: &str| q.contains(p) && typo_safe(e, l, p, q);
     // Every `all` keyword of `e` must be guaranteed by an `all` keyword of `l`.
     if !e.all.iter().all(|p| l.all.iter().any(|q| covers(p, q))) {
         return false;
@@ -52,6 +54,17 @@ fn always_wins(e: &RuleView<'_>, l: &RuleView<'_>) -> bool {
         && subset(e.tiers, l.tiers, |a, b| a == b)
         && (e.hours.is_none() || e.hours == l.hours)
         && l.signals.contains_all(e.signals)
+}
+
+/// With typo tolerance, `l` also fires on a typo of a word of `q`: `e`'s keyword `p` (found
+/// in `q`) is then sure to be found too only when `e` tolerates typos as well and `p` is
+/// made of whole words of `q` (a typo of `refunds` is not `refund*`; one of `refund` is).
+fn typo_safe(e: &RuleView<'_>, l: &RuleView<'_>, p: &str, q: &str) -> bool {
+    if !l.fuzzy || !crate::fuzzy::may_fuzz(q) {
+        return true;
+    }
+    let (p, q) = (p.trim_matches(' '), q.trim_matches(' '));
+    e.fuzzy && format!(" {q} ").contains(&format!(" {p} "))
 }
 
 /// A filter `e` lets through everything filter `l` lets through.

@@ -52,7 +52,7 @@ use crate::normalize::{Normalized, is_cjk};
 
 /// English words too common to mean anything on their own. Question words, `up`, `get` and
 /// negations are not among them (`how long`, `top up`, `get a human`, `not working`).
-/// Compared after normalisation (so `will` is also `wil` if the normaliser squeezes it). A
+/// Compared after normalisation, which keeps double letters (`will`, `too`). A
 /// phrase may contain them inside (`talk to human`) but not begin or end with one.
 pub const STOP_WORDS: &[&str] = &[
     "a", "about", "am", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can",

@@ -11,7 +11,8 @@
 //!    the one `RegexSet` holding them all.
 //! 6. [`Builder::shadowed`]: rules an earlier `stop` rule always wins over.
 //! 7. [`automaton`]: the one Aho-Corasick automaton over every keyword pattern, built only
-//!    for a file without problems; then [`assemble`] puts the [`Engine`] together.
+//!    for a file without problems; then [`assemble`] puts the [`Engine`] together with the
+//!    deletion index of the keyword words that match at one edit ([`fuzzy_index`]).
 //!
 //! Every phase records its problems as [`Diagnostic`]s in the [`Builder`] instead of stopping,
 //! so that an admin sees every problem of the file at once.
@@ -29,6 +30,7 @@ use super::{
     CompileOptions, Engine, Hours, Keyword, REGEX_SET_SIZE_LIMIT, REGEX_SIZE_LIMIT, Rule, Use,
 };
 use crate::error::{Diagnostic, KeywordError, RulesError};
+use crate::fuzzy::{FuzzyIndex, Source};
 use crate::normalize::{Normalized, is_cjk};
 use crate::person::{PersonDetector, PersonWords};
 use crate::rules::{RawRule, RawRules, RawSignals, SpannedList};
@@ -403,6 +405,19 @@ impl Builder<'_> {
         let filters = self.filters(r, &id);
         let actions = self.actions(r, &id, taxonomy, opts);
         self.check_has_conditions_and_actions(r, &id);
+        let fuzzy = match &r.fuzzy {
+            None => true,
+            Some(f) => {
+                if r.any.is_none() && r.all.is_none() {
+                    self.err(
+                        Some(f.span()),
+                        format!("rule `{id}` sets `fuzzy` but has no `any` or `all` keywords, so it changes nothing"),
+                        "remove the `fuzzy` line, or add keywords",
+                    );
+                }
+                *f.get_ref()
+            }
+        };
         for (kw, k) in any.iter().enumerate() {
             self.uses[k.pattern as usize].push(Use::Any {
                 rule: idx,
@@ -434,6 +449,7 @@ impl Builder<'_> {
             answer: actions.answer,
             escalate: r.escalate,
             stop: actions.stop,
+            fuzzy,
         }
     }
 
@@ -736,6 +752,7 @@ struct Parts<'a> {
 /// The last phase: the engine from the validated parts, with the rules that need no text
 /// listed as always candidates.
 fn assemble(p: Parts<'_>) -> Engine {
+    let fuzzy = fuzzy_index(&p.rules, &p.builder.patterns, &p.builder.uses);
     let textless = p
         .rules
         .iter()
@@ -762,7 +779,35 @@ fn assemble(p: Parts<'_>) -> Engine {
             .builder
             .person
             .unwrap_or_else(|| PersonDetector::new(&PersonWords::default())),
+        fuzzy,
     }
+}
+
+/// The deletion index for typo tolerance: the words of `any` and `all` keywords of rules
+/// with `fuzzy` on may match at one edit; the words of every keyword and signal word guard
+/// the message words that are exactly one of them (see the `fuzzy` module).
+fn fuzzy_index(rules: &[Rule], patterns: &[String], uses: &[Vec<Use>]) -> FuzzyIndex {
+    let none: std::collections::HashSet<u32> = rules
+        .iter()
+        .flat_map(|r| r.none.iter().map(|k| k.pattern))
+        .collect();
+    FuzzyIndex::build(patterns.iter().enumerate().map(|(i, pattern)| {
+        let us = &uses[i];
+        let fuzzy = us.iter().any(|u| match *u {
+            Use::Any { rule, .. } | Use::All { rule, .. } => rules[rule as usize].fuzzy,
+            _ => false,
+        });
+        let guard = none.contains(&(i as u32))
+            || us
+                .iter()
+                .any(|u| matches!(u, Use::Any { .. } | Use::All { .. } | Use::Signal(_)));
+        Source {
+            pattern,
+            id: i as u32,
+            fuzzy,
+            guard,
+        }
+    }))
 }
 
 /// An error message on one line (regex errors span several).
