@@ -258,3 +258,58 @@ category = "technical"
         assert_eq!(cat(&e, text), want, "{text:?}");
     }
 }
+
+/// The default pack: a generic word does not route a message on its own (issue 14's false
+/// routes), while the same word with evidence of a problem still does.
+#[test]
+fn the_default_pack_needs_evidence_beside_generic_words() {
+    let pack = include_str!("../../../config/rules.toml");
+    let e = Engine::compile("rules.toml", pack, CompileOptions::default())
+        .unwrap_or_else(|err| panic!("the default pack compiles:\n{err}"));
+    let first_rule = |t: &str| {
+        // The language as the bot guesses it from the script (a backtest does the same).
+        let ctx = Context {
+            language: switchboard_triage::normalize::guess_language(t).and_then(|l| l.parse().ok()),
+            ..Context::default()
+        };
+        let v = e.classify(t, &ctx);
+        (
+            v.category.to_string(),
+            v.fired
+                .iter()
+                .rfind(|f| !f.matched.iter().any(|m| m.starts_with("signal:")))
+                .map(|f| f.rule.to_string())
+                .unwrap_or_default(),
+        )
+    };
+    for (text, category, rule) in [
+        // A failure word alone is not a declined payment.
+        ("my promo code doesn't work", "billing", "promo-code"),
+        ("the app is not working", "technical", "technical"),
+        ("the app crashes when I log in", "technical", "technical"),
+        // ... with a payment beside it, it is.
+        (
+            "The card payment didn't work",
+            "technical",
+            "payment-failed",
+        ),
+        ("my transfer failed", "technical", "payment-failed"),
+        // "pin" alone is not a PIN problem (a pin code is a postcode in many countries).
+        ("do you deliver to pin 560001?", "shipping", "shipping"),
+        ("what is a pin", "general", ""),
+        ("My PIN isn't working", "account", "pin"),
+        ("my pin is blocked after three tries", "account", "pin"),
+        // Chinese delivery words: a question or a problem is a shipping matter, praise of
+        // the courier is not.
+        ("物流一直不更新", "shipping", "shipping-zh"),
+        ("快递太慢了", "shipping", "shipping-zh"),
+        ("快递小哥辛苦了，很快就到了", "feedback", "praise-zh"),
+        ("快递小哥辛苦了", "general", ""),
+    ] {
+        assert_eq!(
+            first_rule(text),
+            (category.to_string(), rule.to_string()),
+            "{text:?}"
+        );
+    }
+}
