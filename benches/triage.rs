@@ -6,7 +6,7 @@
 //!   20, 100 and 500 characters, half of which hit keywords and half of which hit nothing.
 //! - `generated_pack`: deterministic packs of 10, 100 and 1,000 rules (five `any` keywords
 //!   each from a vocabulary of 3,000 words, `none` words on most rules, one regex on every
-//!   tenth rule) on 100-character messages containing vocabulary words, classified by the
+//!   tenth rule, two `also` words on every tenth rule) on 100-character messages containing vocabulary words, classified by the
 //!   engine (`engine/N`) and by a naive baseline (`naive/N`): the rules in order, each
 //!   keyword its own case-insensitive `\b...\b` regex, first rule that fires wins.
 //!
@@ -142,6 +142,9 @@ struct GenRule {
     category: &'static str,
     any: Vec<String>,
     none: Vec<String>,
+    /// Evidence words: when present, one of them is needed besides an `any` word or the
+    /// regex.
+    also: Vec<String>,
     regex: Option<String>,
 }
 
@@ -180,9 +183,12 @@ fn vocabulary() -> Vec<String> {
 }
 
 /// `n` rules: five `any` words each, one or two `none` words on three rules in five, one
-/// regex on every tenth rule, categories in turn from the taxonomy.
+/// regex on every tenth rule, two `also` words on every tenth rule (drawn from their own
+/// sequence, so that the other rules are those of packs without `also`), categories in
+/// turn from the taxonomy.
 fn generate_rules(n: usize, vocab: &[String]) -> Vec<GenRule> {
     let mut rng = Rng(0x5EED_0002 ^ n as u64);
+    let mut also_rng = Rng(0x5EED_0005 ^ n as u64);
     (0..n)
         .map(|i| {
             let mut any: Vec<String> = Vec::with_capacity(5);
@@ -206,11 +212,20 @@ fn generate_rules(n: usize, vocab: &[String]) -> Vec<GenRule> {
                 let digits = 4 + rng.below(5);
                 format!(r"{word}\s*#?\d{{{digits},}}")
             });
+            let also = if i % 10 == 6 {
+                (0..2)
+                    .map(|_| vocab[also_rng.below(vocab.len())].clone())
+                    .filter(|w| !any.contains(w) && !none.contains(w))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             GenRule {
                 id: format!("rule-{i:04}"),
                 category: TAXONOMY[i % (TAXONOMY.len() - 1)],
                 any,
                 none,
+                also,
                 regex,
             }
         })
@@ -239,6 +254,9 @@ fn render_pack(rules: &[GenRule], fuzzy: bool) -> String {
         ));
         if !r.none.is_empty() {
             s.push_str(&format!("none = [{}]\n", list(&r.none)));
+        }
+        if !r.also.is_empty() {
+            s.push_str(&format!("also = [{}]\n", list(&r.also)));
         }
         if let Some(re) = &r.regex {
             // A TOML literal string: backslashes as written.
@@ -340,6 +358,7 @@ struct NaiveRule {
     category: &'static str,
     any: Vec<Regex>,
     none: Vec<Regex>,
+    also: Vec<Regex>,
     regex: Vec<Regex>,
 }
 
@@ -360,6 +379,7 @@ impl NaiveEngine {
                     category: r.category,
                     any: r.any.iter().map(|w| keyword_regex(w)).collect(),
                     none: r.none.iter().map(|w| keyword_regex(w)).collect(),
+                    also: r.also.iter().map(|w| keyword_regex(w)).collect(),
                     regex: r
                         .regex
                         .iter()
@@ -379,6 +399,7 @@ impl NaiveEngine {
     fn first_match(&self, text: &str) -> Option<&NaiveRule> {
         self.rules.iter().find(|r| {
             (r.any.iter().any(|k| k.is_match(text)) || r.regex.iter().any(|k| k.is_match(text)))
+                && (r.also.is_empty() || r.also.iter().any(|k| k.is_match(text)))
                 && !r.none.iter().any(|k| k.is_match(text))
         })
     }

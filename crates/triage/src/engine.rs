@@ -12,7 +12,9 @@
 //!    positive text condition (filters or signals only). A pack of 1,000 rules in which a
 //!    message hits three keywords evaluates three rules, not 1,000.
 //! 5. Candidates run in file order; a rule that fires applies its actions, and a `stop`
-//!    rule ends the evaluation.
+//!    rule ends the evaluation. A rule's `also` words (evidence of a problem) never make it
+//!    a candidate: their hits are recorded during the same scan and only checked for the
+//!    candidates, so `also` costs nothing on the messages it does not concern.
 //!
 //! Parts: this file holds the engine's types and the classification above; `compile`
 //! (below it) turns a rules file into an [`Engine`] in named phases ([`Engine::compile`]).
@@ -88,8 +90,9 @@ pub struct Verdict {
 pub struct Fired {
     /// The rule's id.
     pub rule: Arc<str>,
-    /// The keywords as written in the rule, the text the regexes matched, and
-    /// `signal:NAME` for required signals. Shared with the engine (no copy per message).
+    /// The keywords as written in the rule, `also:WORD` for the `also` keywords found (the
+    /// evidence of a problem), the text the regexes matched, and `signal:NAME` for required
+    /// signals. Shared with the engine (no copy per message).
     pub matched: Vec<Arc<str>>,
 }
 
@@ -141,6 +144,9 @@ pub(crate) struct Rule {
     any: Vec<Keyword>,
     all: Vec<Keyword>,
     none: Vec<Keyword>,
+    /// Evidence of a problem: one of these must be present too. Their `text` is
+    /// `also:WORD`, the form the evidence shows.
+    also: Vec<Keyword>,
     regex: Vec<u32>,
     platforms: Option<Vec<Platform>>,
     languages: Option<Vec<Language>>,
@@ -178,6 +184,14 @@ enum Use {
         /// The rule's index.
         rule: u32,
         /// The keyword's index in the rule's `all`.
+        kw: u32,
+    },
+    /// The pattern is keyword `kw` of rule `rule`'s `also` list: recorded, but it does not
+    /// make the rule a candidate (evidence of a problem only counts beside a topic).
+    Also {
+        /// The rule's index.
+        rule: u32,
+        /// The keyword's index in the rule's `also`.
         kw: u32,
     },
     /// The pattern is a word of this signal.
@@ -222,8 +236,8 @@ struct Scratch {
     regex_hits: Vec<u32>,
     candidates: Vec<u32>,
     /// (rule, kind, keyword index) of every keyword hit, sorted; the kinds are [`ALL`],
-    /// [`ALL_FUZZY`], [`ANY`], [`ANY_FUZZY`], so a rule's exact hits come before its hits at
-    /// one edit in the evidence.
+    /// [`ALL_FUZZY`], [`ANY`], [`ANY_FUZZY`], [`ALSO`], [`ALSO_FUZZY`], so a rule's exact
+    /// hits come before its hits at one edit in the evidence.
     rule_hits: Vec<(u32, u8, u32)>,
     fuzzy: FuzzyScratch,
 }
@@ -236,6 +250,10 @@ const ALL_FUZZY: u8 = 1;
 const ANY: u8 = 2;
 /// A rule's `any` keyword found at one edit.
 const ANY_FUZZY: u8 = 3;
+/// A rule's `also` keyword found exactly.
+const ALSO: u8 = 4;
+/// A rule's `also` keyword found at one edit.
+const ALSO_FUZZY: u8 = 5;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -340,21 +358,30 @@ impl Engine {
         if !self.fuzzy.is_empty() {
             self.fuzzy.search(&s.norm.matching, &s.hits, &mut s.fuzzy);
         }
+        let mut gate_seen = false;
         for h in &s.fuzzy.hits {
             for u in &self.uses[h.pattern as usize] {
                 let (rule, kind, kw) = match *u {
                     Use::Any { rule, kw } => (rule, ANY_FUZZY, kw),
                     Use::All { rule, kw } => (rule, ALL_FUZZY, kw),
+                    Use::Also { rule, kw } => (rule, ALSO_FUZZY, kw),
+                    // A rule's `all` or `also` keyword standing in as the gate of its regex
+                    // (see `prefilter`) counts at one edit as it counts for the rule.
+                    Use::RegexGate => {
+                        gate_seen = true;
+                        continue;
+                    }
                     _ => continue,
                 };
                 if self.rules[rule as usize].fuzzy {
-                    s.candidates.push(rule);
+                    if kind != ALSO_FUZZY {
+                        s.candidates.push(rule);
+                    }
                     s.rule_hits.push((rule, kind, kw));
                 }
             }
         }
         let mut signals = Signals::default();
-        let mut gate_seen = false;
         let mut person_seen = false;
         for &p in &s.hits {
             for u in &self.uses[p as usize] {
@@ -367,6 +394,7 @@ impl Engine {
                         s.candidates.push(rule);
                         s.rule_hits.push((rule, ALL, kw));
                     }
+                    Use::Also { rule, kw } => s.rule_hits.push((rule, ALSO, kw)),
                     Use::Signal(sig) => signals.insert(sig),
                     Use::RegexGate => gate_seen = true,
                     Use::PersonGate => person_seen = true,
@@ -517,10 +545,14 @@ impl Engine {
                 .unwrap_or(0);
             return Err(Miss::AllWord(&rule.all[missing as usize].text));
         }
-        let any_hits = &mine[all_hit..];
+        let any_end = all_hit + mine[all_hit..].partition_point(|h| h.1 <= ANY_FUZZY);
+        let any_hits = &mine[all_hit..any_end];
         let regex_hit = |ri: &u32| s.regex_hits.binary_search(ri).is_ok();
         if rule.has_any_group() && any_hits.is_empty() && !rule.regex.iter().any(regex_hit) {
             return Err(Miss::AnyGroup);
+        }
+        if !rule.also.is_empty() && any_end == mine.len() {
+            return Err(Miss::AlsoGroup(&rule.also));
         }
         if let Some(ps) = &rule.platforms
             && !ctx.platform.is_some_and(|p| ps.contains(&p))
@@ -554,16 +586,18 @@ impl Engine {
         // The rule fires: gather the evidence, exact keywords before those at one edit.
         let mut matched: Vec<Arc<str>> = Vec::with_capacity(mine.len() + rule.regex.len());
         for &(_, kind, kw) in mine {
-            let k = if kind <= ALL_FUZZY {
-                &rule.all[kw as usize]
-            } else {
-                &rule.any[kw as usize]
+            let k = match kind {
+                ALL | ALL_FUZZY => &rule.all[kw as usize],
+                ANY | ANY_FUZZY => &rule.any[kw as usize],
+                _ => &rule.also[kw as usize],
             };
-            matched.push(if kind == ALL_FUZZY || kind == ANY_FUZZY {
-                self.as_written(k, s)
-            } else {
-                k.text.clone()
-            });
+            matched.push(
+                if kind == ALL_FUZZY || kind == ANY_FUZZY || kind == ALSO_FUZZY {
+                    self.as_written(k, s)
+                } else {
+                    k.text.clone()
+                },
+            );
         }
         for ri in rule.regex.iter().filter(|ri| regex_hit(ri)) {
             if let Some(m) = self.regexes[*ri as usize].0.find(&s.norm.folded) {
@@ -600,6 +634,8 @@ enum Miss<'r> {
     NoneWord(&'r str),
     AllWord(&'r str),
     AnyGroup,
+    /// The topic matched but no `also` keyword (evidence of a problem) is present.
+    AlsoGroup(&'r [Keyword]),
     Platform,
     Language,
     Tier,
@@ -613,6 +649,19 @@ impl Miss<'_> {
             Miss::NoneWord(w) => format!("blocked: contains `{w}` from `none`"),
             Miss::AllWord(w) => format!("not fired: `{w}` from `all` is missing"),
             Miss::AnyGroup => "not fired: nothing from `any` or `regex` matched".into(),
+            Miss::AlsoGroup(also) => {
+                const SHOWN: usize = 6;
+                let words: Vec<&str> = also
+                    .iter()
+                    .take(SHOWN)
+                    .map(|k| k.text.strip_prefix("also:").unwrap_or(&k.text))
+                    .collect();
+                format!(
+                    "not fired: no word from `also` is present (one of {}{} is needed)",
+                    words.join(", "),
+                    if also.len() > SHOWN { ", …" } else { "" }
+                )
+            }
             Miss::Platform => format!(
                 "filtered out: platform is {}",
                 ctx.platform.map_or("unknown", |p| p.as_str())
@@ -649,6 +698,7 @@ impl Miss<'_> {
 pub(crate) struct RuleView<'a> {
     pub any: Vec<&'a str>,
     pub all: Vec<&'a str>,
+    pub also: Vec<&'a str>,
     pub has_none: bool,
     pub has_regex: bool,
     pub stop: bool,
@@ -671,6 +721,11 @@ pub(crate) fn view<'a>(r: &'a Rule, patterns: &'a [String]) -> RuleView<'a> {
             .collect(),
         all: r
             .all
+            .iter()
+            .map(|k| patterns[k.pattern as usize].as_str())
+            .collect(),
+        also: r
+            .also
             .iter()
             .map(|k| patterns[k.pattern as usize].as_str())
             .collect(),

@@ -17,6 +17,11 @@
 //! lengthen that run to three: `oops` in `ooops`, whose matching form is `ops`): whatever
 //! surrounds an occurrence of the literal in the folded text, its tokens appear in the
 //! matching form.
+//!
+//! A regex for which no set can be proven may still be gated by its rule ([`rule_gates`]):
+//! a rule with `also` keywords (evidence of a problem) or `all` keywords cannot fire without
+//! one of them, and a regex's match only ever counts for its own rule, so those keywords
+//! (exact, or at one edit when the rule tolerates typos) may stand in as its gate words.
 
 use regex_syntax::hir::{Hir, HirKind};
 
@@ -32,6 +37,18 @@ pub(crate) fn required_tokens(pattern: &str) -> Option<Vec<String>> {
     tokens.sort();
     tokens.dedup();
     Some(tokens)
+}
+
+/// The pattern ids that may gate a regex with no gate words of its own, from its rule's
+/// `also` keyword patterns (one of them is needed for the rule to fire) or else its `all`
+/// keyword patterns (each is needed: the first one is enough). `None` when the rule has
+/// neither: its regex must run on every message.
+pub(crate) fn rule_gates(also: &[u32], all: &[u32]) -> Option<Vec<u32>> {
+    if !also.is_empty() {
+        Some(also.to_vec())
+    } else {
+        all.first().map(|&p| vec![p])
+    }
 }
 
 fn required(h: &Hir) -> Option<Vec<String>> {

@@ -64,6 +64,9 @@ pub(crate) struct RawRule {
     pub all: Option<SpannedList>,
     pub none: Option<SpannedList>,
     pub regex: Option<SpannedList>,
+    /// Evidence of a problem: besides `any`/`all`/`regex`, at least one of these keywords
+    /// must be present, so that a topic noun alone ("account", "app") does not fire a rule.
+    pub also: Option<SpannedList>,
 
     // Filters.
     pub platform: Option<SpannedList>,

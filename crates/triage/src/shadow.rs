@@ -3,7 +3,8 @@
 //! why a rule never fires.
 //!
 //! The analysis is sound, not complete: it reports a rule only when it can prove the earlier
-//! rule always wins. It reasons on keyword patterns (after normalisation, with their boundary
+//! rule always wins (an earlier rule with `also` keywords wins only when the later rule
+//! guarantees one of them). It reasons on keyword patterns (after normalisation, with their boundary
 //! spaces): a message containing pattern `q` certainly contains pattern `p` when `p` is a
 //! substring of `q` (` refund` of `refund*` is in ` refunds `; `退款` is in `申请退款`), and,
 //! when the later rule also fires on typos, `p` is whole words of `q` in an earlier rule
@@ -46,6 +47,19 @@ fn always_wins(e: &RuleView<'_>, l: &RuleView<'_>) -> bool {
             && !l.has_regex
             && l.any.iter().all(|q| e.any.iter().any(|p| covers(p, q)));
         if !(by_all || by_any) {
+            return false;
+        }
+    }
+    // `e` fires only with one of its `also` words: `l` must guarantee one, by an `all`
+    // keyword, by every one of its own `also` words, or by every one of its `any` words
+    // (with no regex that could fire `l` without them). A later rule with `also` matches
+    // fewer messages, which the checks above already allow.
+    if !e.also.is_empty() {
+        let guaranteed_by =
+            |qs: &[&str]| !qs.is_empty() && qs.iter().all(|q| e.also.iter().any(|p| covers(p, q)));
+        let by_all = l.all.iter().any(|q| e.also.iter().any(|p| covers(p, q)));
+        let by_any = !l.has_regex && guaranteed_by(&l.any);
+        if !(by_all || guaranteed_by(&l.also) || by_any) {
             return false;
         }
     }

@@ -224,7 +224,7 @@ category = "billing"
 "#,
     );
     assert!(
-        errs[0].contains("sets `fuzzy` but has no `any` or `all` keywords"),
+        errs[0].contains("sets `fuzzy` but has no `any`, `all` or `also` keywords"),
         "{errs:?}"
     );
 }

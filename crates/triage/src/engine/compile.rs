@@ -49,7 +49,7 @@ impl Engine {
         let taxonomy = b.taxonomy(&raw);
         b.signal_words(&raw.signals);
         let rules = b.rules(&raw, &taxonomy, opts);
-        let regex_gated = b.regex_gates();
+        let regex_gated = b.regex_gates(&rules);
         let regex_set = b.regex_set();
         b.shadowed(&raw, &rules);
         if !b.diags.is_empty() {
@@ -401,6 +401,7 @@ impl Builder<'_> {
         let any = self.keywords(&r.any, "any", &id);
         let all = self.keywords(&r.all, "all", &id);
         let none = self.keywords(&r.none, "none", &id);
+        let also = self.also(r, &id);
         let regex = self.rule_regexes(r, idx, &id);
         let filters = self.filters(r, &id);
         let actions = self.actions(r, &id, taxonomy, opts);
@@ -408,10 +409,10 @@ impl Builder<'_> {
         let fuzzy = match &r.fuzzy {
             None => true,
             Some(f) => {
-                if r.any.is_none() && r.all.is_none() {
+                if r.any.is_none() && r.all.is_none() && r.also.is_none() {
                     self.err(
                         Some(f.span()),
-                        format!("rule `{id}` sets `fuzzy` but has no `any` or `all` keywords, so it changes nothing"),
+                        format!("rule `{id}` sets `fuzzy` but has no `any`, `all` or `also` keywords, so it changes nothing"),
                         "remove the `fuzzy` line, or add keywords",
                     );
                 }
@@ -430,6 +431,12 @@ impl Builder<'_> {
                 kw: kw as u32,
             });
         }
+        for (kw, k) in also.iter().enumerate() {
+            self.uses[k.pattern as usize].push(Use::Also {
+                rule: idx,
+                kw: kw as u32,
+            });
+        }
         Rule {
             id: Arc::from(id.as_str()),
             description: Arc::from(r.description.as_deref().unwrap_or("").trim()),
@@ -437,6 +444,7 @@ impl Builder<'_> {
             any,
             all,
             none,
+            also,
             regex,
             platforms: filters.platforms,
             languages: filters.languages,
@@ -451,6 +459,29 @@ impl Builder<'_> {
             stop: actions.stop,
             fuzzy,
         }
+    }
+
+    /// A rule's `also` keywords (evidence of a problem). They narrow a topic, so a rule
+    /// with `also` needs `any`, `all` or `regex` as well: alone they would be an `any` list
+    /// under another name. Their text is `also:WORD`, the form the evidence shows.
+    fn also(&mut self, r: &RawRule, id: &str) -> Vec<Keyword> {
+        let Some(list) = &r.also else {
+            return Vec::new();
+        };
+        if r.any.is_none() && r.all.is_none() && r.regex.is_none() {
+            self.err(
+                Some(list.span()),
+                format!("rule `{id}` has `also` but no `any`, `all` or `regex`: `also` only narrows a topic"),
+                "put the topic words in `any` (for example `any = [\"app\"]`) and keep in `also` the words that show a problem (`also = [\"crash*\", \"error\"]`)",
+            );
+        }
+        self.keywords(&r.also, "also", id)
+            .into_iter()
+            .map(|k| Keyword {
+                pattern: k.pattern,
+                text: Arc::from(format!("also:{}", k.text)),
+            })
+            .collect()
     }
 
     /// A rule's regexes, compiled alone (for the matched text) and kept for the set; the
@@ -594,6 +625,7 @@ impl Builder<'_> {
     fn check_has_conditions_and_actions(&mut self, r: &RawRule, id: &str) {
         let has_condition = r.any.is_some()
             || r.all.is_some()
+            || r.also.is_some()
             || r.none.is_some()
             || r.regex.is_some()
             || r.platform.is_some()
@@ -620,22 +652,42 @@ impl Builder<'_> {
 
     /// Phase 5a: gate words for the regexes, so that the `RegexSet` runs only when one of
     /// them is seen. Returns whether every regex has some.
-    fn regex_gates(&mut self) -> bool {
+    ///
+    /// A regex with no gate words of its own is gated by its rule's `also` keywords, or else
+    /// by one of its `all` keywords: the rule cannot fire without one of them, and a regex
+    /// only ever counts for its own rule (see `prefilter`).
+    fn regex_gates(&mut self, rules: &[Rule]) -> bool {
         let mut regex_gated = true;
-        for src in self.regex_sources.clone() {
-            match crate::prefilter::required_tokens(&src) {
-                Some(words) => {
-                    for w in words {
-                        let id = self.intern(w);
-                        if !self.uses[id as usize]
-                            .iter()
-                            .any(|u| matches!(u, Use::RegexGate))
-                        {
-                            self.uses[id as usize].push(Use::RegexGate);
+        let sources: Vec<(String, u32)> = self
+            .regex_sources
+            .iter()
+            .zip(&self.regexes)
+            .map(|(src, (_, rule))| (src.clone(), *rule))
+            .collect();
+        for (src, rule) in sources {
+            let ids: Vec<u32> = match crate::prefilter::required_tokens(&src) {
+                Some(words) => words.into_iter().map(|w| self.intern(w)).collect(),
+                None => {
+                    let r = &rules[rule as usize];
+                    match crate::prefilter::rule_gates(
+                        &r.also.iter().map(|k| k.pattern).collect::<Vec<_>>(),
+                        &r.all.iter().map(|k| k.pattern).collect::<Vec<_>>(),
+                    ) {
+                        Some(ids) => ids,
+                        None => {
+                            regex_gated = false;
+                            continue;
                         }
                     }
                 }
-                None => regex_gated = false,
+            };
+            for id in ids {
+                if !self.uses[id as usize]
+                    .iter()
+                    .any(|u| matches!(u, Use::RegexGate))
+                {
+                    self.uses[id as usize].push(Use::RegexGate);
+                }
             }
         }
         regex_gated
@@ -783,7 +835,7 @@ fn assemble(p: Parts<'_>) -> Engine {
     }
 }
 
-/// The deletion index for typo tolerance: the words of `any` and `all` keywords of rules
+/// The deletion index for typo tolerance: the words of `any`, `all` and `also` keywords of rules
 /// with `fuzzy` on may match at one edit; the words of every keyword and signal word guard
 /// the message words that are exactly one of them (see the `fuzzy` module).
 fn fuzzy_index(rules: &[Rule], patterns: &[String], uses: &[Vec<Use>]) -> FuzzyIndex {
@@ -794,13 +846,18 @@ fn fuzzy_index(rules: &[Rule], patterns: &[String], uses: &[Vec<Use>]) -> FuzzyI
     FuzzyIndex::build(patterns.iter().enumerate().map(|(i, pattern)| {
         let us = &uses[i];
         let fuzzy = us.iter().any(|u| match *u {
-            Use::Any { rule, .. } | Use::All { rule, .. } => rules[rule as usize].fuzzy,
+            Use::Any { rule, .. } | Use::All { rule, .. } | Use::Also { rule, .. } => {
+                rules[rule as usize].fuzzy
+            }
             _ => false,
         });
         let guard = none.contains(&(i as u32))
-            || us
-                .iter()
-                .any(|u| matches!(u, Use::Any { .. } | Use::All { .. } | Use::Signal(_)));
+            || us.iter().any(|u| {
+                matches!(
+                    u,
+                    Use::Any { .. } | Use::All { .. } | Use::Also { .. } | Use::Signal(_)
+                )
+            });
         Source {
             pattern,
             id: i as u32,
