@@ -747,6 +747,18 @@ async fn messages_written_while_away_are_caught_up_at_start() {
     bot.host
         .wait("the live DM", |i| i.key.0 == format!("discord:msg:{seen}"))
         .await;
+    // The channel's newest message is recorded right after the submit: the stop waits for
+    // that record, so that it does not race it (a message fetched again would be dropped
+    // by the desk's dedupe; what is checked below is that a recorded one is not fetched).
+    let recorded = switchboard_discord::keys::last_seen(dm);
+    let t = std::time::Instant::now();
+    while store.channel_state(&recorded).unwrap() != Some(seen.to_string()) {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the DM's newest message was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     bot.stop().await;
 
     // While the bot is away.
