@@ -19,6 +19,16 @@ use switchboard_store::{GroupCommit, SledStore};
 use tokio::sync::{Notify, broadcast, watch};
 
 use crate::clock::now;
+
+/// Due jobs handled in one round of the ticker. After a long stop every timer of every
+/// old ticket can be due at once (on a store of 100,000 tickets the restart spent seconds
+/// on them in one go, holding a runtime thread and filling every flush, while a new
+/// customer waited for an acknowledgement): rounds of this size, each made durable, with
+/// [`DUE_PAUSE`] between them, keep intake first and still work through 1,000 jobs a
+/// second.
+const DUE_PER_ROUND: usize = 64;
+/// The pause between two rounds of due jobs while more are due.
+const DUE_PAUSE: Duration = Duration::from_millis(50);
 use crate::config::Settings;
 use crate::dispatch::{Channel, Channels, Dispatcher, Durable};
 use crate::service::Service;
@@ -235,14 +245,37 @@ pub async fn run_with(
                     _ = tick.tick() => {}
                     _ = shutdown.changed() => return,
                 }
-                match service.run_due(now()) {
-                    Ok(0) => {}
-                    Ok(_) => {
-                        if durable().await.is_ok() {
-                            wake.notify_one();
+                // A round at a time, off the runtime's threads, with a pause between
+                // rounds while more are due: intake goes first ([`DUE_PER_ROUND`]).
+                loop {
+                    let s = service.clone();
+                    let round =
+                        tokio::task::spawn_blocking(move || s.run_due_some(now(), DUE_PER_ROUND))
+                            .await;
+                    let more = match round {
+                        Ok(Ok((0, _))) => false,
+                        Ok(Ok((_, more))) => {
+                            if durable().await.is_ok() {
+                                wake.notify_one();
+                            }
+                            more
                         }
+                        Ok(Err(e)) => {
+                            tracing::error!(error = %format!("{e:#}"), "due jobs failed");
+                            false
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "due jobs stopped");
+                            false
+                        }
+                    };
+                    if !more {
+                        break;
                     }
-                    Err(e) => tracing::error!(error = %format!("{e:#}"), "due jobs failed"),
+                    tokio::select! {
+                        () = tokio::time::sleep(DUE_PAUSE) => {}
+                        _ = shutdown.changed() => return,
+                    }
                 }
             }
         }));

@@ -77,15 +77,30 @@ impl Service {
     pub fn run_due(&self, now: Timestamp) -> Result<usize> {
         let mut n = 0;
         loop {
-            let due = self.store.due_jobs(now, 64).context("reading due jobs")?;
-            if due.is_empty() {
+            let (ran, _) = self.run_due_some(now, 64)?;
+            if ran == 0 {
                 return Ok(n);
             }
-            for (id, job) in due {
-                let at = Timestamp(job.due.0.min(now.0));
-                self.process(&Event::Due { id, job }, at)?;
-                n += 1;
-            }
+            n += ran;
         }
+    }
+
+    /// Handles at most `limit` of the jobs due at `now`, earliest first, as [`run_due`]
+    /// does; says how many ran and whether more may be due. The service's ticker takes
+    /// due jobs this way, a round at a time, so that a backlog of them (every timer of a
+    /// large store after a long stop) never holds up intake.
+    ///
+    /// [`run_due`]: Service::run_due
+    pub fn run_due_some(&self, now: Timestamp, limit: usize) -> Result<(usize, bool)> {
+        let due = self
+            .store
+            .due_jobs(now, limit)
+            .context("reading due jobs")?;
+        let n = due.len();
+        for (id, job) in due {
+            let at = Timestamp(job.due.0.min(now.0));
+            self.process(&Event::Due { id, job }, at)?;
+        }
+        Ok((n, n == limit && n > 0))
     }
 }
