@@ -13,7 +13,8 @@
 //! - **memory**: 20,000 customers each open a ticket; RSS growth and disk size per ticket.
 //!
 //! Arguments (after `--`): any of `throughput`, `paced`, `memory` to run only those;
-//! `--events N` for the throughput run length (default 100,000). Every part uses a fresh
+//! `--events N` for the throughput run length (default 100,000); `--cache-mb N` for sled's
+//! page cache (default: the service's, 32). Every part uses a fresh
 //! store in a temporary directory and the embedded default configuration and rules.
 
 use std::sync::Arc;
@@ -222,10 +223,17 @@ struct Fixture {
     service: Service,
 }
 
+/// sled's page cache of every fixture: `--cache-mb N`, else the service's default.
+static CACHE_BYTES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
 fn fixture(settings: &Settings) -> Fixture {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("store");
-    let store = Arc::new(SledStore::open(&path).expect("open the store"));
+    let cache = CACHE_BYTES
+        .get()
+        .copied()
+        .unwrap_or(switchboard_store::DEFAULT_CACHE_BYTES);
+    let store = Arc::new(SledStore::open_with_cache(&path, cache).expect("open the store"));
     let group = store.group_commit().expect("start group commit");
     let service = Service::from_settings(settings, store.clone() as Arc<dyn Store>);
     Fixture {
@@ -517,6 +525,13 @@ fn main() {
     while let Some(a) = it.next() {
         match a.as_str() {
             "throughput" | "paced" | "memory" | "raw" | "jobs" => parts.push(a.as_str()),
+            "--cache-mb" => {
+                let mb: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--cache-mb needs a number");
+                let _ = CACHE_BYTES.set(mb * 1024 * 1024);
+            }
             "--events" => {
                 events = it
                     .next()

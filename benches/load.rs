@@ -3,7 +3,7 @@
 //! from outside as a customer would see it.
 //!
 //! ```text
-//! cargo bench --bench load -- [--rate 20] [--minutes 10] [--history 0]
+//! cargo bench --bench load -- [--rate 20] [--minutes 10] [--cache-mb N] [--history 0]
 //! ```
 //!
 //! - `--rate R`: customer messages a second (each from a new customer: a first contact
@@ -11,6 +11,8 @@
 //!   answer), one in four followed by a second message five seconds later (relayed to the
 //!   staff topic).
 //! - `--minutes M`: how long to send.
+//! - `--cache-mb N`: `[store] cache_mb` of the service (its default when not given), to
+//!   compare the store's page cache sizes side by side.
 //! - `--history N`: first fill the store with N tickets of history (`demo --seed-history`)
 //!   and measure the restart: from starting the process to the first new customer's
 //!   acknowledgement.
@@ -47,6 +49,7 @@ struct Args {
     rate: f64,
     minutes: f64,
     history: u64,
+    cache_mb: Option<u64>,
 }
 
 fn args() -> Args {
@@ -54,6 +57,7 @@ fn args() -> Args {
         rate: 20.0,
         minutes: 10.0,
         history: 0,
+        cache_mb: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -63,12 +67,15 @@ fn args() -> Args {
             "--rate" => a.rate = value.parse().expect("--rate takes a number"),
             "--minutes" => a.minutes = value.parse().expect("--minutes takes a number"),
             "--history" => a.history = value.parse().expect("--history takes a number"),
+            "--cache-mb" => a.cache_mb = Some(value.parse().expect("--cache-mb takes a number")),
             // cargo bench passes --bench; anything else is a mistake worth saying.
             "--bench" => {
                 i += 1;
                 continue;
             }
-            other => panic!("unknown argument {other}: use --rate, --minutes, --history"),
+            other => {
+                panic!("unknown argument {other}: use --rate, --minutes, --cache-mb, --history")
+            }
         }
         i += 2;
     }
@@ -79,7 +86,7 @@ fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_switchboard"))
 }
 
-fn write_config(dir: &Path, fake: &FakeTelegram) -> PathBuf {
+fn write_config(dir: &Path, fake: &FakeTelegram, cache_mb: Option<u64>) -> PathBuf {
     std::fs::write(dir.join("token"), fake.token()).expect("write the token");
     let path = dir.join("switchboard.toml");
     std::fs::write(
@@ -88,7 +95,7 @@ fn write_config(dir: &Path, fake: &FakeTelegram) -> PathBuf {
             "[admin]\nlisten = \"\"\n\n[telegram]\nenabled = true\napi_url = \"{}\"\n\
              token_file = \"token\"\nstaff_chat_id = {STAFF}\npoll_timeout_secs = 10\n",
             fake.url()
-        ),
+        ) + &cache_mb.map_or(String::new(), |mb| format!("\n[store]\ncache_mb = {mb}\n")),
     )
     .expect("write the config");
     path
@@ -155,7 +162,7 @@ async fn wait_polling(fake: &FakeTelegram, child: &mut Child) {
 }
 
 /// Restart with `n` tickets of history: process start to the first new customer answered.
-async fn restart(n: u64) {
+async fn restart(n: u64, cache_mb: Option<u64>) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let data = dir.path().join("data");
     let t = Instant::now();
@@ -170,7 +177,7 @@ async fn restart(n: u64) {
     let fake = FakeTelegram::start().await;
     fake.supergroup(STAFF, "Support", true);
     fake.set_rate_limits(true);
-    let config = write_config(dir.path(), &fake);
+    let config = write_config(dir.path(), &fake, cache_mb);
     let who = fake.user(900_000_001, "Newcomer", Some("en"));
     // The customer writes before the service starts: the update waits for the first poll.
     fake.private_text(&who, "Where is my order 88123?");
@@ -194,14 +201,14 @@ async fn restart(n: u64) {
 async fn main() {
     let a = args();
     if a.history > 0 {
-        restart(a.history).await;
+        restart(a.history, a.cache_mb).await;
         return;
     }
     let dir = tempfile::tempdir().expect("a temporary directory");
     let fake = FakeTelegram::start().await;
     fake.supergroup(STAFF, "Support", true);
     fake.set_rate_limits(true);
-    let config = write_config(dir.path(), &fake);
+    let config = write_config(dir.path(), &fake, a.cache_mb);
     let data = dir.path().join("data");
     let mut child = spawn(&config, &data);
     let pid = child.id();

@@ -69,12 +69,17 @@ pub struct StoreConfig {
     /// The directory of the store (created when missing). Relative to the working
     /// directory; every command that uses the store takes `--data DIR` to override it.
     pub path: String,
+    /// sled's page cache of the service, in MiB: the process's memory grows with the
+    /// store up to about this much. 32 holds the hot part of a busy desk (thousands of
+    /// tickets active at once); raise it when far more are.
+    pub cache_mb: u64,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             path: "switchboard-data".into(),
+            cache_mb: switchboard_store::DEFAULT_CACHE_BYTES / (1024 * 1024),
         }
     }
 }
@@ -256,6 +261,15 @@ impl Settings {
                     config.general.default_locale
                 ),
                 "use a tag such as \"en\" or \"zh-CN\"",
+            ));
+        }
+        if config.store.cache_mb == 0 {
+            diags.push(Diagnostic::at(
+                &path.map_or("<embedded>".into(), |p| p.display().to_string()),
+                "",
+                None,
+                "`store.cache_mb = 0` leaves the store no page cache".to_string(),
+                "use at least 1 (the default is 32, in MiB)",
             ));
         }
         let where_ = path.map_or("<embedded>".into(), |p| p.display().to_string());
@@ -479,6 +493,26 @@ mod tests {
         let cfg = parse_config("x.toml", "[general]\ndefault_locale = \"zh-CN\"\n").unwrap();
         assert_eq!(cfg.general.default_locale, "zh-CN");
         assert_eq!(cfg.triage, Triage::default());
+    }
+
+    #[test]
+    fn the_store_cache_is_configurable_and_never_zero() {
+        let cfg = parse_config("x.toml", "[store]\ncache_mb = 64\n").unwrap();
+        assert_eq!(cfg.store.cache_mb, 64);
+        assert_eq!(
+            RawConfig::default().store.cache_mb * 1024 * 1024,
+            switchboard_store::DEFAULT_CACHE_BYTES
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchboard.toml");
+        std::fs::write(&path, "[store]\ncache_mb = 0\n").unwrap();
+        let diags = Settings::load(Some(&path), None).unwrap_err();
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("cache_mb = 0") && d.help.contains("at least 1")),
+            "{diags:?}"
+        );
     }
 
     #[test]

@@ -221,6 +221,14 @@ fn del(tree: u8, key: impl Into<Vec<u8>>) -> Write {
 /// reservation: they stay unique and increasing, with a gap.
 const ID_BLOCK: u64 = 1024;
 
+/// sled's page cache by default: 32 MiB. sled's own default is 1 GiB, which a store of
+/// tens of thousands of tickets fills page by page as they are read and written, so the
+/// process grew with the store. 32 MiB holds the hot part of a busy desk (open tickets,
+/// the outbox, jobs due soon, recent dedupe keys): the desk bench with 8,400 tickets all
+/// active ran as fast as with 1 GiB, and 16 MiB cost it about 15 % (BENCHMARKS.md,
+/// 2026-12-05). `[store] cache_mb` changes it.
+pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// How many times a busy directory lock is tried, 25 ms apart, before the store counts as
 /// held by another process.
 const LOCK_TRIES: u32 = 40;
@@ -228,14 +236,27 @@ const LOCK_TRIES: u32 = 40;
 impl Database {
     /// Opens (or creates) the store in directory `path`: migrates an older schema, refuses
     /// a newer one ([`StoreError::TooNew`]) or a directory another process holds.
+    #[cfg(test)]
     pub(crate) fn open(path: impl AsRef<Path>) -> Result<Database, StoreError> {
+        Database::open_with(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Database::open`] with sled's page cache capped at `cache_bytes`.
+    pub(crate) fn open_with(
+        path: impl AsRef<Path>,
+        cache_bytes: u64,
+    ) -> Result<Database, StoreError> {
         let path = path.as_ref();
         // sled's I/O threads can hold the directory's lock for a moment after the previous
         // holder in this process (or a process that just exited) let go: a lock that is
         // busy is tried again for up to a second before it counts as held by someone else.
         let mut tries = 0;
         let db = loop {
-            match sled::Config::new().path(path).open() {
+            match sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes)
+                .open()
+            {
                 Ok(db) => break db,
                 Err(e) if e.to_string().contains("could not acquire lock") => {
                     tries += 1;

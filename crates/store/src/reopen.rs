@@ -84,6 +84,8 @@ struct Cell {
     health: Mutex<Health>,
     /// Goes up with each reopen (see [`GroupCommit::start_with_epoch`]).
     epoch: Arc<AtomicU64>,
+    /// sled's page cache cap, for reopening as it was opened.
+    cache_bytes: u64,
 }
 
 // The cell's locks hold a handle or a state that every critical section leaves whole: a
@@ -180,7 +182,7 @@ fn reopen(cell: Weak<Cell>, dir: PathBuf) {
         let wait = backoff.next(0);
         std::thread::sleep(wait);
         let Some(cell) = cell.upgrade() else { return };
-        match Database::open(&dir) {
+        match Database::open_with(&dir, cell.cache_bytes) {
             Ok(open) => {
                 put_open(&cell, open);
                 cell.epoch.fetch_add(1, Ordering::SeqCst);
@@ -201,13 +203,14 @@ fn reopen(cell: Weak<Cell>, dir: PathBuf) {
 }
 
 impl SledStore {
-    fn new(open: Database, dir: Option<PathBuf>) -> SledStore {
+    fn new(open: Database, dir: Option<PathBuf>, cache_bytes: u64) -> SledStore {
         SledStore {
             cell: Arc::new(Cell {
                 dir,
                 open: RwLock::new(Some(Arc::new(open))),
                 health: Mutex::new(Health::Healthy),
                 epoch: Arc::new(AtomicU64::new(1)),
+                cache_bytes,
             }),
         }
     }
@@ -215,16 +218,31 @@ impl SledStore {
     /// Opens (or creates) the store in directory `path`: migrates an older schema, refuses
     /// a newer one ([`StoreError::TooNew`]) or a directory another process holds.
     pub fn open(path: impl AsRef<Path>) -> Result<SledStore, StoreError> {
+        SledStore::open_with_cache(path, crate::DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`SledStore::open`] with sled's page cache capped at `cache_bytes` (the process's
+    /// memory grows with it, up to the size of the store's hot pages); a reopen after an
+    /// I/O error keeps the same cap.
+    pub fn open_with_cache(
+        path: impl AsRef<Path>,
+        cache_bytes: u64,
+    ) -> Result<SledStore, StoreError> {
         let path = path.as_ref();
         Ok(SledStore::new(
-            Database::open(path)?,
+            Database::open_with(path, cache_bytes)?,
             Some(path.to_path_buf()),
+            cache_bytes,
         ))
     }
 
     /// A store in a temporary directory that sled deletes on drop (demos, tests).
     pub fn temporary() -> Result<SledStore, StoreError> {
-        Ok(SledStore::new(Database::temporary()?, None))
+        Ok(SledStore::new(
+            Database::temporary()?,
+            None,
+            crate::DEFAULT_CACHE_BYTES,
+        ))
     }
 
     /// Runs `f` on the open database; an I/O error marks the store failed (module docs).

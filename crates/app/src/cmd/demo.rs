@@ -35,7 +35,7 @@ pub fn run(
         .data
         .clone()
         .ok_or_else(|| anyhow::anyhow!("--seed-history needs --data DIR"))?;
-    let store = open_store(&dir)?;
+    let store = open_store(&dir, &settings)?;
     // The history shows every number a report has: NPS is asked too.
     settings.config.desk.survey.nps = true;
     let service = crate::service::Service::from_settings(&settings, store);

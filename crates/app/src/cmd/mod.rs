@@ -67,9 +67,11 @@ pub fn data_dir(settings: &Settings, data: Option<&Path>) -> PathBuf {
     )
 }
 
-/// Opens (or creates) the sled store in `dir`; the error names the directory.
-pub fn open_store(dir: &Path) -> Result<Arc<SledStore>> {
-    let store = SledStore::open(dir)
+/// Opens (or creates) the sled store in `dir` with the configured page cache
+/// (`[store] cache_mb`); the error names the directory.
+pub fn open_store(dir: &Path, settings: &Settings) -> Result<Arc<SledStore>> {
+    let cache = settings.config.store.cache_mb.saturating_mul(1024 * 1024);
+    let store = SledStore::open_with_cache(dir, cache)
         .map_err(|e| anyhow::anyhow!("cannot open the store at {}: {e}", dir.display()))?;
     Ok(Arc::new(store))
 }

@@ -23,7 +23,7 @@ pub fn run(config: Option<&Path>, args: &DataArgs, err: &mut dyn Write) -> Resul
         return Ok(1);
     };
     let dir = data_dir(&settings, args.data.as_deref());
-    let store = open_store(&dir)?;
+    let store = open_store(&dir, &settings)?;
     let config_dir = config.and_then(Path::parent).map(Path::to_path_buf);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
