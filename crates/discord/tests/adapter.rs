@@ -568,7 +568,16 @@ async fn the_support_channel_moves_customers_to_a_private_thread() {
         }
     );
     assert_eq!(i.what, What::Text("my order never came".into()));
-    assert!(fake.message(mid).is_none(), "the public message is deleted");
+    // The public message is deleted once what it said is durable in the private thread,
+    // which is after the submit seen above.
+    let t0 = std::time::Instant::now();
+    while fake.message(mid).is_some() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "the public message is deleted"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let notice = &fake.sent_to(t.id)[0];
     assert!(notice.content.contains(&format!("<@{}>", ann.id)));
     assert_eq!(notice.mentions, vec![ann.id], "pings exactly the customer");
