@@ -2,6 +2,8 @@
 //! public API: when such a rule fires and when not, typo tolerance, the evidence and the
 //! trace `rules test` shows, validation, shadowing, and regexes gated by `also` words.
 
+mod common;
+
 use switchboard_triage::{CompileOptions, Context, Engine};
 
 const HEAD: &str = r#"
@@ -14,22 +16,14 @@ general = "Other"
 "#;
 
 fn engine(rules: &str) -> Engine {
-    let src = format!("{HEAD}\n{rules}");
-    Engine::compile("test.toml", &src, CompileOptions::default())
-        .unwrap_or_else(|e| panic!("rules should compile:\n{e}"))
+    common::engine(HEAD, rules)
 }
 
 fn errors(rules: &str) -> Vec<String> {
-    let src = format!("{HEAD}\n{rules}");
-    match Engine::compile("test.toml", &src, CompileOptions::default()) {
-        Ok(_) => panic!("rules should be refused:\n{rules}"),
-        Err(e) => e.diagnostics().iter().map(|d| d.to_string()).collect(),
-    }
+    common::errors(HEAD, rules)
 }
 
-fn cat(e: &Engine, text: &str) -> String {
-    e.classify(text, &Context::default()).category.to_string()
-}
+use common::cat;
 
 /// The line in `HEAD + rules` where `needle` first appears (1-based).
 fn line_of(rules: &str, needle: &str) -> usize {

@@ -1,6 +1,8 @@
 //! Behaviour of the compiled engine through its public API: matching semantics, rule order,
 //! stop and continue, signals, filters, and every validation error with its message.
 
+mod common;
+
 use std::collections::HashSet;
 
 use switchboard_domain::{Platform, Priority};
@@ -18,22 +20,14 @@ general = "Other"
 "#;
 
 fn engine(rules: &str) -> Engine {
-    let src = format!("{HEAD}\n{rules}");
-    Engine::compile("test.toml", &src, CompileOptions::default())
-        .unwrap_or_else(|e| panic!("rules should compile:\n{e}"))
+    common::engine(HEAD, rules)
 }
 
 fn errors(rules: &str) -> Vec<String> {
-    let src = format!("{HEAD}\n{rules}");
-    match Engine::compile("test.toml", &src, CompileOptions::default()) {
-        Ok(_) => panic!("rules should be refused:\n{rules}"),
-        Err(e) => e.diagnostics().iter().map(|d| d.to_string()).collect(),
-    }
+    common::errors(HEAD, rules)
 }
 
-fn cat(e: &Engine, text: &str) -> String {
-    e.classify(text, &Context::default()).category.to_string()
-}
+use common::cat;
 
 /// The line in `HEAD + rules` where `needle` first appears (1-based).
 fn line_of(rules: &str, needle: &str) -> usize {

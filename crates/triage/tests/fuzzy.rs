@@ -1,7 +1,9 @@
 //! Typo tolerance through the public API: which keywords match at one edit, how the rules
 //! file turns it off, how the evidence says so, and that exact words win.
 
-use switchboard_triage::{CompileOptions, Context, Engine, Signal};
+mod common;
+
+use switchboard_triage::{Context, Engine, Signal};
 
 const HEAD: &str = r#"
 default_category = "general"
@@ -14,22 +16,14 @@ general = "Other"
 "#;
 
 fn engine(rules: &str) -> Engine {
-    let src = format!("{HEAD}\n{rules}");
-    Engine::compile("test.toml", &src, CompileOptions::default())
-        .unwrap_or_else(|e| panic!("rules should compile:\n{e}"))
+    common::engine(HEAD, rules)
 }
 
 fn errors(rules: &str) -> Vec<String> {
-    let src = format!("{HEAD}\n{rules}");
-    match Engine::compile("test.toml", &src, CompileOptions::default()) {
-        Ok(_) => panic!("rules should be refused:\n{rules}"),
-        Err(e) => e.diagnostics().iter().map(|d| d.to_string()).collect(),
-    }
+    common::errors(HEAD, rules)
 }
 
-fn cat(e: &Engine, text: &str) -> String {
-    e.classify(text, &Context::default()).category.to_string()
-}
+use common::cat;
 
 /// The evidence of the first fired rule.
 fn matched(e: &Engine, text: &str) -> Vec<String> {
